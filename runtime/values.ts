@@ -1,0 +1,172 @@
+// Runtime representation of Valkyria values.
+//
+// Number  -> JS number while it is a safe integer, bigint beyond (always within
+//            signed 64 bits). The representation is canonical, so `===` is value
+//            equality for numbers.
+// String  -> JS string holding one char per byte (latin1), so length and slicing
+//            are byte-exact and output is written back as the same bytes.
+// Nil     -> null (the single empty list; `()` and `{}` both read as it).
+// List    -> Cons cells with a `quoted` flag (Q-expression vs S-expression).
+// The rest are small classes below.
+
+import type { Frame } from './frame.js';
+
+export type Num = number | bigint;
+export type Value = Num | string | null | Sym | Cons | Func | VError | Ref | HostValue;
+export type List = Cons | null;
+export type Func = Builtin | Lambda;
+
+export class Sym {
+  readonly keyword: boolean;
+  constructor(readonly name: string) {
+    this.keyword = name.charCodeAt(0) === 58; // ':'
+  }
+}
+
+const symbols = new Map<string, Sym>();
+
+/** Symbols are interned: one object per name, compared by identity. */
+export function sym(name: string): Sym {
+  let s = symbols.get(name);
+  if (s === undefined) {
+    s = new Sym(name);
+    symbols.set(name, s);
+  }
+  return s;
+}
+
+export class Cons {
+  constructor(
+    public head: Value,
+    public tail: List,
+    readonly quoted: boolean,
+  ) {}
+}
+
+export class VError {
+  constructor(readonly message: string) {}
+}
+
+/** Opaque host object with a type tag, printed `<ref:type>`. */
+export class Ref {
+  constructor(
+    readonly type: string,
+    readonly target: unknown,
+  ) {}
+}
+
+/**
+ * Base for host values with their own printing and equality (handles, added by
+ * the async runtime). Kept abstract so the printer and `==` need not know them.
+ */
+export abstract class HostValue {
+  abstract readonly typeName: string;
+  abstract display(): string;
+}
+
+/** What a builtin returns when it has set the machine up to produce the value itself. */
+export const PENDING: unique symbol = Symbol('pending');
+export type BuiltinResult = Value | typeof PENDING;
+
+/** The evaluator interface a builtin may drive; implemented by runtime/machine.ts. */
+export interface Control {
+  /** Continue by evaluating `expr` in `env`; its value becomes the builtin's value. */
+  evalTail(expr: Value, env: Frame): typeof PENDING;
+  /** Continue by applying `fn` to `args` (a non-function gives the call error); the result becomes the builtin's value. */
+  applyTail(fn: Value, args: Value[], env: Frame): typeof PENDING;
+  /** Push a continuation step, then continue as `next` says. */
+  push(k: Kont): void;
+  readonly depth: number;
+}
+
+/** One step of "the rest of the computation" on the evaluator's explicit stack. */
+export interface Kont {
+  resume(m: Control, v: Value): BuiltinResult;
+  /** Copy for re-entry (multi-shot continuations); stateless steps return themselves. */
+  clone(): Kont;
+}
+
+export type BuiltinFn = (args: Value[], env: Frame, m: Control) => BuiltinResult;
+
+export class Builtin {
+  constructor(
+    readonly name: string,
+    readonly fn: BuiltinFn,
+  ) {}
+}
+
+export class Lambda {
+  constructor(
+    /** Remaining formals (a list of symbols; a tail of the original list after partial application). */
+    readonly formals: List,
+    readonly body: Value,
+    readonly env: Frame,
+  ) {}
+}
+
+export const NIL = null;
+
+export function isNum(v: Value): v is Num {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+export function isList(v: Value): v is List {
+  return v === null || v instanceof Cons;
+}
+
+export function isFunc(v: Value): v is Func {
+  return v instanceof Lambda || v instanceof Builtin;
+}
+
+/** Truthiness (spec §4.6): only the Number 0 and Nil are false. */
+export function truthy(v: Value): boolean {
+  return v !== 0 && v !== null;
+}
+
+/** The type names used in error messages (spec §0). */
+export function typeName(v: Value): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return 'Number';
+  if (typeof v === 'string') return 'String';
+  if (v === null) return 'Nil';
+  if (v instanceof Sym) return 'Symbol';
+  if (v instanceof Cons) return 'List';
+  if (v instanceof Lambda || v instanceof Builtin) return 'Function';
+  if (v instanceof VError) return 'Error';
+  if (v instanceof Ref) return 'Reference';
+  return v.typeName;
+}
+
+export function listFromArray(items: readonly Value[], quoted: boolean, tail: List = null): List {
+  let out = tail;
+  for (let i = items.length - 1; i >= 0; i--) out = new Cons(items[i], out, quoted);
+  return out;
+}
+
+export function listToArray(l: List): Value[] {
+  const out: Value[] = [];
+  for (let c = l; c !== null; c = c.tail) out.push(c.head);
+  return out;
+}
+
+export function listLength(l: List): number {
+  let n = 0;
+  for (let c = l; c !== null; c = c.tail) n++;
+  return n;
+}
+
+const unquotedSpines = new WeakMap<Cons, Cons>();
+
+/**
+ * A Q-expression's top-level spine re-made as an S-expression (inner elements
+ * keep their kinds), as `eval`, `if` branches and lambda bodies need. Cells
+ * never change, so the conversion is cached per list.
+ */
+export function toSexpr(l: Cons): Cons {
+  if (!l.quoted) return l;
+  let s = unquotedSpines.get(l);
+  if (s === undefined) {
+    s = listFromArray(listToArray(l), false) as Cons;
+    unquotedSpines.set(l, s);
+  }
+  return s;
+}
