@@ -1,39 +1,16 @@
-// The `valk` command.
+// Entry point of the `valk` command.
+//
+// Loading yargs costs more than running a small program, so the plainest form,
+// `valk run FILE...` with no options, goes straight to the runner; anything
+// else (options, help, errors) is parsed by the full command line in
+// commands.ts, which gives the same result for that form.
 
-import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { runFiles } from './run.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-await yargs(hideBin(process.argv))
-  .scriptName('valk')
-  .usage('$0 <command> [options]')
-  .command(
-    'run <files..>',
-    'Run Valkyria programs in script mode, sharing one global environment',
-    (y) =>
-      y
-        .positional('files', { type: 'string', array: true, demandOption: true, describe: '.valk files, run in order' })
-        .option('prelude', {
-          type: 'boolean',
-          default: false,
-          describe: 'Load the bundled prelude before the first file (programs normally load it themselves)',
-        })
-        .example('$0 run examples/word-stats.valk', 'run one program'),
-    (argv) => {
-      process.exit(runFiles({ files: argv.files, prelude: argv.prelude }));
-    },
-  )
-  .demandCommand(1, 'Give a command, e.g. `valk run app.valk`.')
-  .strict()
-  .version(pkg.version)
-  .alias('h', 'help')
-  .alias('v', 'version')
-  .fail((msg, err) => {
-    if (err) throw err;
-    process.stderr.write(`valk: ${msg}\nRun \`valk --help\` for usage.\n`);
-    process.exit(2);
-  })
-  .parseAsync();
+const argv = process.argv.slice(2);
+if (argv[0] === 'run' && argv.length > 1 && argv.every((a) => !a.startsWith('-'))) {
+  process.exit(runFiles({ files: argv.slice(1), prelude: false }));
+} else {
+  const { main } = await import('./commands.js');
+  await main(argv);
+}

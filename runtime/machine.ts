@@ -62,6 +62,8 @@ export class Machine implements Control {
   /** Valk lambda calls currently active (`stack-depth`). */
   depth = 0;
   ctx: RequestContext | null = null;
+  /** Calls left before evaluation is stopped with an Error; unlimited unless a caller sets it. */
+  fuel = Infinity;
 
   private mode = EVAL;
   private expr: Value = null;
@@ -124,6 +126,7 @@ export class Machine implements Control {
   }
 
   applyTail(fn: Value, args: Value[], env: Frame): typeof PENDING {
+    if (--this.fuel < 0) return this.fail('Evaluation stopped: call budget exhausted');
     let r: BuiltinResult;
     if (fn instanceof Lambda) return this.applyLambda(fn, args);
     if (fn instanceof Builtin) r = fn.fn(args, env, this);

@@ -20,10 +20,15 @@ function writeAll(fd: number, bytes: Buffer): void {
   }
 }
 
+/** Where finished bytes go: file descriptor 1 or 2 of this process, unless a test says otherwise. */
+export type Sink = (fd: 1 | 2, bytes: Buffer) => void;
+
 export class Output {
   private pending = '';
   /** Active captures, innermost last; while one is active it receives everything. */
   private readonly captures: Captured[] = [];
+
+  constructor(private readonly sink: Sink = writeAll) {}
 
   write(text: string): void {
     const cap = this.captures[this.captures.length - 1];
@@ -40,7 +45,7 @@ export class Output {
     if (cap !== undefined) cap.stderr += text;
     else {
       this.flush();
-      writeAll(2, Buffer.from(text, 'latin1'));
+      this.sink(2, Buffer.from(text, 'latin1'));
     }
   }
 
@@ -49,7 +54,7 @@ export class Output {
     const bytes = Buffer.from(this.pending, 'latin1');
     this.pending = '';
     try {
-      writeAll(1, bytes);
+      this.sink(1, bytes);
     } catch {
       // stdout is gone (a closed pipe): the program goes on, as a C program ignoring SIGPIPE would.
     }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { installBuiltins } from './builtins/index.js';
 import { Frame } from './frame.js';
 import { Machine } from './machine.js';
-import { Output } from './output.js';
+import { Output, type Sink } from './output.js';
 import { debug } from './printer.js';
 import { parseProgram, readErrorPos, Source, type Pos } from './reader.js';
 import { isNum, sym, VError, type BuiltinResult, type Control, type Kont, type Value } from './values.js';
@@ -74,16 +74,22 @@ class ProgramK implements Kont {
 export interface SessionOptions {
   /** Directory that relative paths in `load` and `read-file` are resolved against. */
   readonly cwd?: string;
+  /** Where output goes; the process's stdout and stderr by default. */
+  readonly sink?: Sink;
+  /** Most calls the program may make before it is stopped with an Error (for tests of generated programs). */
+  readonly fuel?: number;
 }
 
 export class Session {
   readonly global = new Frame(null, true);
-  readonly out = new Output();
+  readonly out: Output;
   readonly machine = new Machine(this.global);
   readonly cwd: string;
 
   constructor(options: SessionOptions = {}) {
     this.cwd = options.cwd ?? process.cwd();
+    this.out = new Output(options.sink);
+    if (options.fuel !== undefined) this.machine.fuel = options.fuel;
     installBuiltins(this);
   }
 

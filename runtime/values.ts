@@ -36,6 +36,8 @@ export function sym(name: string): Sym {
 }
 
 export class Cons {
+  /** This list as an S-expression, once something has needed it (see toSexpr). */
+  spine: Cons | undefined = undefined;
   constructor(
     public head: Value,
     public tail: List,
@@ -154,19 +156,12 @@ export function listLength(l: List): number {
   return n;
 }
 
-const unquotedSpines = new WeakMap<Cons, Cons>();
-
 /**
  * A Q-expression's top-level spine re-made as an S-expression (inner elements
  * keep their kinds), as `eval`, `if` branches and lambda bodies need. Cells
- * never change, so the conversion is cached per list.
+ * never change, so the conversion is cached on the list.
  */
 export function toSexpr(l: Cons): Cons {
   if (!l.quoted) return l;
-  let s = unquotedSpines.get(l);
-  if (s === undefined) {
-    s = listFromArray(listToArray(l), false) as Cons;
-    unquotedSpines.set(l, s);
-  }
-  return s;
+  return (l.spine ??= listFromArray(listToArray(l), false) as Cons);
 }

@@ -1,0 +1,40 @@
+// The `valk` command line, declared with yargs.
+
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import { runFiles } from './run.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export async function main(argv: string[]): Promise<void> {
+  await yargs(argv)
+  .scriptName('valk')
+  .usage('$0 <command> [options]')
+  .command(
+    'run <files..>',
+    'Run Valkyria programs in script mode, sharing one global environment',
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: '.valk files, run in order' })
+        .option('prelude', {
+          type: 'boolean',
+          default: false,
+          describe: 'Load the bundled prelude before the first file (programs normally load it themselves)',
+        })
+        .example('$0 run examples/word-stats.valk', 'run one program'),
+    (argv) => {
+      process.exit(runFiles({ files: argv.files, prelude: argv.prelude }));
+    },
+  )
+  .demandCommand(1, 'Give a command, e.g. `valk run app.valk`.')
+  .strict()
+  .version(pkg.version)
+  .alias('h', 'help')
+  .alias('v', 'version')
+  .fail((msg, err) => {
+    if (err) throw err;
+    process.stderr.write(`valk: ${msg}\nRun \`valk --help\` for usage.\n`);
+    process.exit(2);
+  })
+  .parseAsync();
+}
