@@ -159,8 +159,14 @@ export class Machine implements Control {
     const env = this.env;
     if (e.tail === null) {
       // Single-element rule (spec §4.3): a function value is called with no arguments.
-      this.stack.push(new SingleK(env));
-      this.expr = head;
+      if (head instanceof Cons && !head.quoted) {
+        this.stack.push(new SingleK(env));
+        this.expr = head;
+        return;
+      }
+      const v = head instanceof Sym ? lookup(head, env) : head;
+      if (isFunc(v)) this.applyTail(v, [], env);
+      else this.ret(v);
       return;
     }
     if (head instanceof Sym) {
@@ -170,10 +176,22 @@ export class Machine implements Control {
       if (head === CTX_WITH_DEADLINE || head === CTX_WITH) return this.ctxForm(e, head === CTX_WITH);
       const fn = lookup(head, env);
       if (fn instanceof VError) return this.ret(fn);
-      new ArgsK(e.tail, env, fn).next(this);
+      // Arguments that need no evaluation step are computed here; the first one
+      // that does moves the rest of the work into an ArgsK.
+      const args: Value[] = [];
+      for (let c: List = e.tail; c !== null; c = c.tail) {
+        const a = c.head;
+        if (a instanceof Cons && !a.quoted) {
+          this.stack.push(new ArgsK(c.tail, env, fn, args));
+          this.expr = a;
+          return;
+        }
+        args.push(a instanceof Sym ? lookup(a, env) : a);
+      }
+      this.applyTail(fn, args, env);
       return;
     }
-    this.stack.push(new ArgsK(e.tail, env, undefined));
+    this.stack.push(new ArgsK(e.tail, env, undefined, []));
     this.expr = head;
   }
 
@@ -329,11 +347,11 @@ class SeqK implements Kont {
 
 /** Evaluates the head (unless already known) and then the arguments of an application. */
 class ArgsK implements Kont {
-  private args: Value[] = [];
   constructor(
     private rest: List,
     readonly env: Frame,
     private fn: Value | undefined,
+    private args: Value[],
   ) {}
 
   resume(m: Control, v: Value): BuiltinResult {
@@ -364,9 +382,7 @@ class ArgsK implements Kont {
   }
 
   clone(): Kont {
-    const k = new ArgsK(this.rest, this.env, this.fn);
-    k.args = this.args.slice();
-    return k;
+    return new ArgsK(this.rest, this.env, this.fn, this.args.slice());
   }
 }
 

@@ -137,6 +137,7 @@ class Reader {
         } else {
           open.push({ kind: 'list', closer, quoted: c === 123, start, items: [], starts: [] });
           pos++;
+          if (pos >= t.length) throw this.unclosed(closer, pos);
           continue;
         }
       } else if (c === 39 /* ' */) {
@@ -177,10 +178,7 @@ class Reader {
         top.items.push(value);
         top.starts.push(valueStart);
         pos = this.skipSpace(pos);
-        if (pos >= t.length) {
-          const closer = String.fromCharCode(top.closer);
-          throw new ReadFailure(`[offset: ${pos}] Unexpected end of input reading expr, while looking for \`${closer}\``, pos);
-        }
+        if (pos >= t.length) throw this.unclosed(top.closer, pos);
         if (t.charCodeAt(pos) !== top.closer) break;
         pos++;
         open.pop();
@@ -188,6 +186,11 @@ class Reader {
         valueStart = top.start;
       }
     }
+  }
+
+  private unclosed(closer: number, pos: number): ReadFailure {
+    const c = String.fromCharCode(closer);
+    return new ReadFailure(`[offset: ${pos}] Unexpected end of input reading expr, while looking for \`${c}\``, pos);
   }
 
   private build(items: Value[], starts: number[], quoted: boolean, open: number): Cons {

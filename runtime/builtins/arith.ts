@@ -3,7 +3,7 @@
 import { equal } from '../equality.js';
 import { add, compare, div, mul, neg, sub } from '../numbers.js';
 import { isNum, typeName, VError, type Num, type Value } from '../values.js';
-import { countError, numbersOnly } from './errors.js';
+import { countError, numbersOnly, typeError } from './errors.js';
 import type { Define } from './index.js';
 
 const DIVISION_BY_ZERO = 'Division By Zero';
@@ -27,9 +27,10 @@ function fold(op: (a: Num, b: Num) => Num, empty: Num | VError): (args: Value[])
 function comparison(test: (c: number) => boolean): (args: Value[]) => Value {
   return (args) => {
     if (args.length !== 2) return countError(args.length, '==', 2);
-    const ns = numbers(args);
-    if (ns instanceof VError) return ns;
-    return test(compare(ns[0], ns[1])) ? 1 : 0;
+    const [a, b] = args;
+    if (!isNum(a)) return typeError(a, ['Number']);
+    if (!isNum(b)) return typeError(b, ['Number']);
+    return test(compare(a, b)) ? 1 : 0;
   };
 }
 
@@ -49,7 +50,7 @@ export function install(define: Define): void {
   define('-', (args) => {
     const ns = numbers(args);
     if (ns instanceof VError) return ns;
-    if (ns.length === 0) return countError(0, '>=', 1);
+    if (ns.length === 0) return countError(0, '>', 0);
     if (ns.length === 1) return neg(ns[0]);
     let acc = ns[0];
     for (let i = 1; i < ns.length; i++) acc = sub(acc, ns[i]);
@@ -58,7 +59,7 @@ export function install(define: Define): void {
   define('/', (args) => {
     const ns = numbers(args);
     if (ns instanceof VError) return ns;
-    if (ns.length === 0) return countError(0, '>=', 1);
+    if (ns.length === 0) return countError(0, '>', 0);
     let acc = ns[0];
     for (let i = 1; i < ns.length; i++) {
       // The reference rejects every divisor <= 0, negative ones included (spec D7).

@@ -22,19 +22,19 @@ import { countError, typeError } from './errors.js';
 import type { Define } from './index.js';
 
 function bind(name: 'def' | '=', args: Value[], env: Frame): Value {
-  if (args.length < 2) return countError(args.length, '>=', 2);
+  if (args.length < 2) return countError(args.length, '>', 1);
   const target = args[0];
   let names: Value[];
   if (target instanceof Sym && name === 'def') names = [target];
   else if (target === null || target instanceof Cons) {
     names = [];
     for (let c: List = target; c !== null; c = c.tail) names.push(c.head);
-  } else return typeError(target, ['List']);
+  } else return typeError(target, ['List', 'List', 'Nil']);
   for (const n of names) {
     if (!(n instanceof Sym)) return new VError(`Builtin \`def\` requires that symbols parameter only has symbols found: ${typeName(n)}`);
   }
   if (names.length !== args.length - 1) {
-    return new VError(`Number of symbols does not match number of values. Symbols: ${names.length}, Values: ${args.length - 1}`);
+    return countError(names.length, '==', args.length - 1);
   }
   const into = name === 'def' ? env.root : env;
   for (let i = 0; i < names.length; i++) {
@@ -99,7 +99,8 @@ class SelectK implements Kont {
 function trySelect(m: Control, clauses: Value[], i: number, env: Frame): BuiltinResult {
   if (i >= clauses.length) return new VError('No selection found');
   const c = clauses[i];
-  if (!(c instanceof Cons) || c.tail === null || c.tail.tail !== null) return new VError('Select clause must have condition and result');
+  if (!(c instanceof Cons)) return typeError(c, ['List', 'List']);
+  if (c.tail === null || c.tail.tail !== null) return new VError('Select clause must have condition and result');
   m.push(new SelectK(clauses, i, env));
   return m.evalTail(c.head, env);
 }
@@ -111,8 +112,8 @@ export function install(define: Define): void {
   define('\\', (args, env) => {
     if (args.length !== 2) return countError(args.length, '==', 2);
     const [formals, body] = args;
-    if (formals !== null && !(formals instanceof Cons)) return typeError(formals, ['List', 'Nil']);
-    if (body !== null && !(body instanceof Cons)) return typeError(body, ['List', 'Nil']);
+    if (formals !== null && !(formals instanceof Cons)) return typeError(formals, ['List', 'List', 'Nil']);
+    if (body !== null && !(body instanceof Cons)) return typeError(body, ['List', 'List', 'Nil']);
     for (let c: List = formals; c !== null; c = c.tail) {
       if (!(c.head instanceof Sym)) return new VError(`Cannot use a non symbol[${typeName(c.head)}] for bind`);
     }

@@ -4,7 +4,7 @@
 import { typeName, VError, type Value } from '../values.js';
 
 /** «Invalid argument count, Actual[n] <op> Expected[m]»: the assertion that failed. */
-export function countError(actual: number, op: '==' | '>=' | '<=', expected: number): VError {
+export function countError(actual: number, op: '==' | '>' | '<=', expected: number): VError {
   return new VError(`Invalid argument count, Actual[${actual}] ${op} Expected[${expected}]`);
 }
 

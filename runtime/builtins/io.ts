@@ -55,7 +55,7 @@ export function install(define: Define, session: Session): void {
   });
 
   const printf = (args: Value[]): Value => {
-    if (args.length < 1) return countError(args.length, '>=', 1);
+    if (args.length < 1) return countError(args.length, '>', 0);
     const fmt = args[0];
     if (typeof fmt !== 'string') return typeError(fmt, ['String']);
     const { text, error } = formatPrintf(fmt, args.slice(1));

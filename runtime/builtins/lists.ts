@@ -4,6 +4,7 @@ import type { Frame } from '../frame.js';
 import { add, compare, sub } from '../numbers.js';
 import {
   Cons,
+  isFunc,
   isNum,
   listFromArray,
   listLength,
@@ -19,20 +20,18 @@ import {
 import { countError, typeError } from './errors.js';
 import type { Define } from './index.js';
 
-const LISTS = ['List'];
-
-function nonEmpty(name: string, args: Value[]): Cons | VError {
+function nonEmpty(name: 'head' | 'tail', args: Value[]): Cons | VError {
   if (args.length !== 1) return new VError(`Builtin \`${name}\` passed too many arguments`);
   const l = args[0];
-  if (!(l instanceof Cons)) return typeError(l, LISTS);
+  if (!(l instanceof Cons)) return typeError(l, ['List', 'List']);
   return l;
 }
 
 /** `join` (spec §6.2): copies the accumulated cells, shares the last appended list's cells. */
 function join(args: Value[]): Value {
-  if (args.length === 0) return countError(0, '>=', 1);
+  if (args.length === 0) return countError(0, '>', 0);
   const first = args[0];
-  if (first !== null && !(first instanceof Cons)) return typeError(first, ['List', 'Nil']);
+  if (first !== null && !(first instanceof Cons)) return typeError(first, ['List', 'List', 'Nil']);
   const items: Value[] = [];
   // The accumulated kind; undefined while the accumulated list is still Nil.
   let quoted: boolean | undefined;
@@ -80,6 +79,8 @@ class RepeatK implements Kont {
   }
   next(m: Control): BuiltinResult {
     if (compare(this.i, this.n) >= 0) return listFromArray(this.done, false);
+    // A non-function gives one type Error per element rather than a call error.
+    if (!isFunc(this.f)) return this.resume(m, typeError(this.f, ['Function']));
     m.push(this);
     return m.applyTail(this.f, [this.i], this.env);
   }
@@ -105,8 +106,9 @@ export function install(define: Define): void {
   });
 
   define('init', (args) => {
-    const l = nonEmpty('init', args);
-    if (l instanceof VError) return l;
+    if (args.length !== 1) return countError(args.length, '==', 1);
+    const l = args[0];
+    if (!(l instanceof Cons)) return typeError(l, ['List']);
     const items = listToItems(l);
     items.pop();
     return listFromArray(items, l.quoted);
