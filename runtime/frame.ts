@@ -1,13 +1,21 @@
 // Environments (spec §5): a chain of mutable name -> value frames ending in the
 // global frame. Call frames hold a handful of names, so they are two parallel
-// arrays searched linearly; the global frame, which holds hundreds, is a Map.
+// arrays searched linearly. The global frame, which holds hundreds, maps names
+// to cells: compiled code keeps the cell of each global it uses and reads it
+// at every use, which is what late binding (spec §5.4) asks for.
 
 import type { Sym, Value } from './values.js';
+
+/** A global binding; `v` is undefined while the name is unbound. */
+export class Cell {
+  v: Value | undefined = undefined;
+  constructor(readonly name: Sym) {}
+}
 
 export class Frame {
   private readonly names: Sym[] = [];
   private readonly values: Value[] = [];
-  private readonly table: Map<Sym, Value> | undefined;
+  private readonly table: Map<Sym, Cell> | undefined;
 
   constructor(
     readonly parent: Frame | null,
@@ -19,7 +27,7 @@ export class Frame {
   /** Binds in this frame only, replacing an existing binding here (spec `=`). */
   set(name: Sym, v: Value): void {
     if (this.table !== undefined) {
-      this.table.set(name, v);
+      this.cell(name).v = v;
       return;
     }
     const i = this.names.indexOf(name);
@@ -34,8 +42,7 @@ export class Frame {
   lookup(name: Sym): Value | undefined {
     for (let f: Frame | null = this; f !== null; f = f.parent) {
       if (f.table !== undefined) {
-        const v = f.table.get(name);
-        if (v !== undefined || f.table.has(name)) return v;
+        return f.table.get(name)?.v;
       } else {
         const i = f.names.indexOf(name);
         if (i >= 0) return f.values[i];
@@ -47,9 +54,19 @@ export class Frame {
   /** This frame's own bindings, most recently added first (for `penv`). */
   ownBindings(): Array<[Sym, Value]> {
     const out: Array<[Sym, Value]> = [];
-    if (this.table !== undefined) for (const [k, v] of this.table) out.push([k, v]);
+    if (this.table !== undefined) {
+      for (const [k, c] of this.table) if (c.v !== undefined) out.push([k, c.v]);
+    }
     else for (let i = 0; i < this.names.length; i++) out.push([this.names[i], this.values[i]]);
     return out.reverse();
+  }
+
+  /** The global cell of a name (global frame only), created unbound on first use. */
+  cell(name: Sym): Cell {
+    const table = this.table!;
+    let c = table.get(name);
+    if (c === undefined) table.set(name, (c = new Cell(name)));
+    return c;
   }
 
   get root(): Frame {
