@@ -6,9 +6,17 @@
 
 import type { Sym, Value } from './values.js';
 
-/** A global binding; `v` is undefined while the name is unbound. */
+/** Never equal to any value: the `std` of a cell whose name has no standard binding. */
+const NO_STANDARD = Symbol('no standard binding') as unknown as Value;
+
+/**
+ * A global binding; `v` is undefined while the name is unbound. `std` is the
+ * standard value of the name (a builtin, or a function of the bundled prelude)
+ * that compiled fast paths were written for: they apply only while v === std.
+ */
 export class Cell {
   v: Value | undefined = undefined;
+  std: Value | undefined = NO_STANDARD;
   constructor(readonly name: Sym) {}
 }
 
@@ -36,6 +44,13 @@ export class Frame {
       this.names.push(name);
       this.values.push(v);
     }
+  }
+
+  /** This frame's own binding of a name, not looking further; undefined when it has none. */
+  own(name: Sym): Value | undefined {
+    if (this.table !== undefined) return this.table.get(name)?.v;
+    const i = this.names.indexOf(name);
+    return i >= 0 ? this.values[i] : undefined;
   }
 
   /** Looks a name up through the chain; undefined when unbound. */

@@ -6,6 +6,7 @@
 // Registers: in EVAL mode the machine evaluates `expr` in `env`; in RETURN mode
 // it hands `value` to the step on top of the stack.
 
+import { applyCompiled, calls, settle } from './calls.js';
 import { Frame } from './frame.js';
 import {
   Builtin,
@@ -59,8 +60,6 @@ export interface RequestContext {
 
 export class Machine implements Control {
   readonly stack: Kont[] = [];
-  /** Valk lambda calls currently active (`stack-depth`). */
-  depth = 0;
   ctx: RequestContext | null = null;
   /** Calls left before evaluation is stopped with an Error; unlimited unless a caller sets it. */
   fuel = Infinity;
@@ -72,6 +71,11 @@ export class Machine implements Control {
 
   constructor(readonly global: Frame) {
     this.env = global;
+  }
+
+  /** Valk lambda calls currently active (`stack-depth`), compiled ones included. */
+  get depth(): number {
+    return calls.depth;
   }
 
   /** Evaluates `expr` in `env` to a value, on top of whatever is already on the stack. */
@@ -126,9 +130,24 @@ export class Machine implements Control {
   }
 
   applyTail(fn: Value, args: Value[], env: Frame): typeof PENDING {
-    if (--this.fuel < 0) return this.fail('Evaluation stopped: call budget exhausted');
+    if (--this.fuel < 0) {
+      // Abandon the whole computation, including loops inside builtins, not just this
+      // call: only the program drivers stay, to report the Error.
+      const drivers = this.stack.filter((k) => k.driver === true);
+      this.stack.length = 0;
+      this.stack.push(...drivers);
+      calls.depth = 0;
+      calls.owed = 0;
+      return this.fail('Evaluation stopped: call budget exhausted');
+    }
     let r: BuiltinResult;
-    if (fn instanceof Lambda) return this.applyLambda(fn, args);
+    if (fn instanceof Lambda) {
+      if (fn.code !== undefined) {
+        this.ret(settle(applyCompiled(fn, args)));
+        return PENDING;
+      }
+      return this.applyLambda(fn, args);
+    }
     if (fn instanceof Builtin) r = fn.fn(args, env, this);
     else r = new VError(`Cannot call non-function: ${typeName(fn)}`);
     if (r !== PENDING) this.ret(r);
@@ -238,7 +257,7 @@ export class Machine implements Control {
       if (stack.length > MAX_STACK) return this.fail('Stack overflow: too many nested calls');
       stack.push(new CallK(1));
     }
-    this.depth++;
+    calls.depth++;
     if (body instanceof Cons) {
       const s = toSexpr(body);
       const first = s.head;
@@ -312,8 +331,8 @@ export function evalBranch(m: Control, branch: Value, env: Frame): typeof PENDIN
 /** Marks an active lambda call; `count` grows when tail calls share it. */
 class CallK implements Kont {
   constructor(public count: number) {}
-  resume(m: Control, v: Value): Value {
-    (m as Machine).depth -= this.count;
+  resume(_m: Control, v: Value): Value {
+    calls.depth -= this.count;
     return v;
   }
   clone(): Kont {

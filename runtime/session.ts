@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installBuiltins } from './builtins/index.js';
+import { attachMachine } from './calls.js';
 import { Frame } from './frame.js';
 import { Machine } from './machine.js';
 import { Output, type Sink } from './output.js';
@@ -39,6 +40,7 @@ export function formatDiagnostic(pos: Pos, message: string): string {
  * stops the file; `load` prints it and goes on, then binds VALK_LAST_VALUE.
  */
 class ProgramK implements Kont {
+  readonly driver = true;
   constructor(
     private readonly session: Session,
     private readonly forms: Value[],
@@ -78,6 +80,8 @@ export interface SessionOptions {
   readonly sink?: Sink;
   /** Most calls the program may make before it is stopped with an Error (for tests of generated programs). */
   readonly fuel?: number;
+  /** Whether compiled code may take its fast paths (default true); false forces every generic path. */
+  readonly fastPaths?: boolean;
 }
 
 export class Session {
@@ -85,12 +89,15 @@ export class Session {
   readonly out: Output;
   readonly machine = new Machine(this.global);
   readonly cwd: string;
+  readonly fastPaths: boolean;
 
   constructor(options: SessionOptions = {}) {
     this.cwd = options.cwd ?? process.cwd();
     this.out = new Output(options.sink);
     if (options.fuel !== undefined) this.machine.fuel = options.fuel;
-    installBuiltins(this);
+    this.fastPaths = options.fastPaths ?? true;
+    installBuiltins(this, this.fastPaths);
+    attachMachine(this.machine);
   }
 
   resolve(path: string): string {
@@ -152,6 +159,13 @@ export class Session {
   runSource(src: Source): void {
     const program = new ProgramK(this, this.parse(src), 0, this.global, false, undefined);
     this.machine.execute((m) => program.next(m));
+  }
+
+  /** Calls the function a global holds, as a call from the top level would. */
+  callGlobal(name: string, args: Value[] = []): Value {
+    const fn = this.global.lookup(sym(name));
+    if (fn === undefined) return new VError(`LEnv: Symbol \`${name}\` is not bound`);
+    return this.machine.execute((m) => m.applyTail(fn, args, this.global));
   }
 
   /** The process exit status (spec §1.2). */

@@ -86,6 +86,8 @@ export interface Kont {
   resume(m: Control, v: Value): BuiltinResult;
   /** Copy for re-entry (multi-shot continuations); stateless steps return themselves. */
   clone(): Kont;
+  /** Set on the steps that run a program's top-level forms. */
+  readonly driver?: boolean;
 }
 
 export type BuiltinFn = (args: Value[], env: Frame, m: Control) => BuiltinResult;
@@ -94,15 +96,31 @@ export class Builtin {
   constructor(
     readonly name: string,
     readonly fn: BuiltinFn,
+    /** Reads or writes the caller's frame (spec §5.2), so compiled callers must give it a real one. */
+    readonly reflective = false,
+    /** Never drives the evaluator: always returns a value, so compiled code may call `fn` directly. */
+    readonly plain = true,
   ) {}
 }
+
+/**
+ * Compiled code of a lambda: one JS parameter per fixed formal, then (for a
+ * lambda with `& rest`) the rest list. It returns a Value, or TAIL when it
+ * ends in a tail call that the caller's trampoline must make (runtime/calls.ts).
+ */
+export type Code = (...args: never[]) => Value;
 
 export class Lambda {
   constructor(
     /** Remaining formals (a list of symbols; a tail of the original list after partial application). */
     readonly formals: List,
     readonly body: Value,
-    readonly env: Frame,
+    /** The captured frame the evaluator runs the body in; compiled lambdas keep their scope in JS closures. */
+    readonly env: Frame | null,
+    readonly code?: Code,
+    /** For compiled lambdas: how many fixed formals come before `&`, and whether a rest list follows. */
+    readonly arity = 0,
+    readonly rest = false,
   ) {}
 }
 

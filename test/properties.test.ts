@@ -14,7 +14,7 @@ import { equal } from '../runtime/equality.js';
 import { debug, display } from '../runtime/printer.js';
 import { parseProgram, readOne, Source } from '../runtime/reader.js';
 import { Session } from '../runtime/session.js';
-import { Cons, sym, VError, type Num, type Value } from '../runtime/values.js';
+import { Cons, Sym, sym, VError, type Num, type Value } from '../runtime/values.js';
 import {
   anyValueArb,
   bytesArb,
@@ -216,13 +216,13 @@ function isData(v: Value): boolean {
   while (work.length > 0) {
     const x = work.pop()!;
     if (x instanceof Cons) for (let c: Cons | null = x; c !== null; c = c.tail) work.push(c.head);
-    else if (!(x === null || typeof x === 'number' || typeof x === 'bigint' || typeof x === 'string' || x.constructor.name === 'Sym')) return false;
+    else if (!(x === null || typeof x === 'number' || typeof x === 'bigint' || typeof x === 'string' || x instanceof Sym)) return false;
   }
   return true;
 }
 
 /** Parses text every way the runtime can and checks the outcome is data or a well-formed reader Error. */
-function checkReader(text: string): void {
+function checkReader(text: string): ReturnType<typeof parseProgram> {
   const src = new Source('input', text);
   let parsed: ReturnType<typeof parseProgram>;
   let first: Value;
@@ -251,22 +251,44 @@ function checkReader(text: string): void {
   } else if (!(first instanceof VError && first.message === 'Unexpected  end of input')) {
     fail(`read of blank text ${show(text)} is not «Unexpected  end of input»`);
   }
+  return parsed;
 }
 
 test('reader totality: random bytes', (t) => {
-  fc.assert(fc.property(bytesArb, (text) => checkReader(text)), params(1000, 10));
+  fc.assert(fc.property(bytesArb, (text) => void checkReader(text)), params(1000, 10));
   t.pass();
 });
 
 test('reader totality: reader-significant fragments in random order', (t) => {
-  fc.assert(fc.property(lexicalSoupArb, (text) => checkReader(text)), params(1500, 11));
+  fc.assert(fc.property(lexicalSoupArb, (text) => void checkReader(text)), params(1500, 11));
   t.pass();
 });
 
 test('reader totality: printed data with a few bytes edited', (t) => {
-  fc.assert(fc.property(mutatedDataArb, (text) => checkReader(text)), params(800, 12));
+  fc.assert(fc.property(mutatedDataArb, (text) => void checkReader(text)), params(800, 12));
   t.pass();
 });
+
+/** What spec §2 says a one-byte text reads as: a description of the single outcome. */
+function oneByteOutcome(c: string): string {
+  if (c === '\0' || ' \t\v\r\n;'.includes(c)) return 'nothing';
+  if (c === '(' || c === '{') return `error [offset: 1] Unexpected end of input reading expr, while looking for \`${c === '(' ? ')' : '}'}\``;
+  if ("'`,".includes(c)) return 'error Unexpected  end of input';
+  if (c === '"') return 'error Unexpected  end of input at string literal';
+  if (/[0-9]/.test(c)) return 'number ' + c;
+  if (SYMBOL_CHARS.includes(c)) return 'symbol ' + c;
+  return `error [offset: 0] Unexpected character ${c}`;
+}
+
+function describe(p: ReturnType<typeof parseProgram>): string {
+  if (p.error !== undefined) return p.forms.length === 1 ? 'error ' + p.error.message : `${p.forms.length - 1} forms then an error`;
+  if (p.forms.length === 0) return 'nothing';
+  if (p.forms.length > 1) return `${p.forms.length} forms`;
+  const v = p.forms[0];
+  return (typeof v === 'number' ? 'number ' : v instanceof Sym ? 'symbol ' : 'other ') + display(v);
+}
+
+const ESCAPED: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"' };
 
 test('reader totality: every byte alone and in each context', (t) => {
   for (let b = 0; b < 256; b++) {
@@ -274,24 +296,28 @@ test('reader totality: every byte alone and in each context', (t) => {
     for (const text of [c, c + ' x', 'x' + c, '(' + c + ')', '{a ' + c + '}', '"' + c + '"', '"\\' + c + '"', "'" + c, ',' + c, '-' + c, c.repeat(3)]) {
       checkReader(text);
     }
+    t.is(describe(parseProgram(new Source('b', c))), oneByteOutcome(c), `the byte ${b} alone`);
     if (b !== 0 && b !== 34 && b !== 92) t.is(readOne(new Source('b', '"' + c + '"')), c, `string of byte ${b}`);
+    const esc = readOne(new Source('b', '"\\' + c + '"'));
+    if (b === 0) t.is((esc as VError).message, 'Unexpected end of input after escape character', 'backslash then NUL');
+    else if (c in ESCAPED) t.is(esc, ESCAPED[c], `escape \\${c}`);
+    else t.is((esc as VError).message, `Invalid escape character \\${c}`, `escape of byte ${b}`);
   }
-  t.pass();
 });
 
 const N = 100_000;
+/** Depth for the hostile cases that go through the same code paths as the N-deep ones. */
+const M = 20_000;
 
 test('reader totality: hostile inputs', (t) => {
   const expectError = (text: string, message: string | RegExp): void => {
-    checkReader(text);
-    const p = parseProgram(new Source('h', text));
+    const p = checkReader(text);
     const msg = p.error?.message ?? '(no error)';
     if (typeof message === 'string') t.is(msg, message, show(text));
     else t.regex(msg, message, show(text));
   };
   const expectData = (text: string, check: (v: Value) => void): void => {
-    checkReader(text);
-    const p = parseProgram(new Source('h', text));
+    const p = checkReader(text);
     t.is(p.error, undefined, show(text));
     t.is(p.forms.length, 1, show(text));
     check(p.forms[0]);
@@ -299,13 +325,14 @@ test('reader totality: hostile inputs', (t) => {
 
   expectError('('.repeat(N), `[offset: ${N}] Unexpected end of input reading expr, while looking for \`)\``);
   expectError('{'.repeat(N), `[offset: ${N}] Unexpected end of input reading expr, while looking for \`}\``);
-  expectError("'".repeat(N), 'Unexpected  end of input');
-  expectError('`'.repeat(N), 'Unexpected  end of input');
-  expectError(','.repeat(N), 'Unexpected  end of input');
+  expectError("'".repeat(M), 'Unexpected  end of input');
+  expectError('`'.repeat(M), 'Unexpected  end of input');
+  expectError(','.repeat(M), 'Unexpected  end of input');
+  expectError(',@'.repeat(M), 'Unexpected  end of input');
   expectError(')'.repeat(N), '[offset: 0] Unexpected character )');
   expectError('}'.repeat(1000), '[offset: 0] Unexpected character }');
   expectError('(' + 'x '.repeat(N), `[offset: ${1 + 2 * N}] Unexpected end of input reading expr, while looking for \`)\``);
-  expectError('('.repeat(N) + '}'.repeat(N), `[offset: ${N}] Unexpected character }`);
+  expectError('('.repeat(M) + '}'.repeat(M), `[offset: ${M}] Unexpected character }`);
   expectError('9'.repeat(N), /^Invalid number format 9{100000}$/);
   expectError('-' + '9'.repeat(N), /^Invalid number format -9{100000}$/);
   expectError('9223372036854775808', 'Invalid number format 9223372036854775808');
@@ -315,6 +342,13 @@ test('reader totality: hostile inputs', (t) => {
   expectError('"\\0"', 'Invalid escape character \\0');
   expectError('( )', '[offset: 2] Unexpected character )');
   expectError('3.14', '[offset: 1] Unexpected character .');
+  expectError('(;c\n)', '[offset: 4] Unexpected character )');
+  expectError('{ }', '[offset: 2] Unexpected character }');
+  expectError('(a}', '[offset: 2] Unexpected character }');
+  expectError('\f', '[offset: 0] Unexpected character \f');
+  expectError("')", '[offset: 1] Unexpected character )');
+  expectError('#t', '[offset: 0] Unexpected character #');
+  expectError('[1]', '[offset: 0] Unexpected character [');
 
   // Deep nesting reads, prints and compares without exhausting the JS stack.
   const nested = '('.repeat(N) + ')'.repeat(N);
@@ -322,12 +356,10 @@ test('reader totality: hostile inputs', (t) => {
     t.is(display(v), nested);
     t.true(equal(v, readOne(new Source('h', '{'.repeat(N) + '}'.repeat(N)))));
   });
-  expectData("'".repeat(N) + 'x', (v) => {
-    t.is(display(v), '{'.repeat(N) + 'x' + '}'.repeat(N));
-    t.is(debug(v), '{'.repeat(N) + 'x' + '}'.repeat(N));
-  });
-  expectData('`'.repeat(N) + '5', (v) => t.is(display(v), '(quasiquote '.repeat(N) + '5' + ')'.repeat(N)));
-  expectData(',@'.repeat(N / 2) + 'x', (v) => t.is(display(v), '(unquote-splicing '.repeat(N / 2) + 'x' + ')'.repeat(N / 2)));
+  expectData("'".repeat(M) + 'x', (v) => t.is(debug(v), '{'.repeat(M) + 'x' + '}'.repeat(M)));
+  expectData('`'.repeat(M) + '5', (v) => t.is(display(v), '(quasiquote '.repeat(M) + '5' + ')'.repeat(M)));
+  expectData(',@'.repeat(M) + 'x', (v) => t.is(display(v), '(unquote-splicing '.repeat(M) + 'x' + ')'.repeat(M)));
+  expectData(', '.repeat(M) + 'x', (v) => t.is(display(v), '(unquote '.repeat(M) + 'x' + ')'.repeat(M)));
   expectData('(' + 'x '.repeat(N) + ')', (v) => t.is(display(v), '(' + 'x '.repeat(N - 1) + 'x)'));
   expectData('a'.repeat(1_000_000), (v) => {
     // Spec §2.2: the reference truncates to 200 bytes; implementations may keep the full name.
@@ -341,6 +373,8 @@ test('reader totality: hostile inputs', (t) => {
   expectData(':', (v) => t.is(v, sym(':')));
   expectData('-', (v) => t.is(v, sym('-')));
   expectData('--5', (v) => t.is(v, sym('--5')));
+  expectData('(a ; c\n)', (v) => t.is(display(v), '(a)'));
+  expectData("'(1 2)", (v) => t.is(display(v), '{(1 2)}'));
   // A NUL byte ends the text, as it does for the reference's C strings.
   expectData('x\0)))', (v) => t.is(v, sym('x')));
 });
@@ -379,7 +413,7 @@ function noHostOutput<T>(fn: () => T): T {
     if (leaks.length > 0) fail(`output bypassed the sink: ${leaks.join(', ')}`);
     return r;
   } finally {
-    fs.writeSync = saved.writeSync;
+    (fs as { writeSync: unknown }).writeSync = saved.writeSync;
     process.stdout.write = saved.out;
     process.stderr.write = saved.err;
     syncBuiltinESMExports();
@@ -454,8 +488,8 @@ test('evaluator totality: hostile programs', (t) => {
   t.is(out('(print ' + '(+ 1 '.repeat(N) + '0' + ')'.repeat(N) + ')', 2 * N), `${N}\n`);
   t.is(out('(print ' + "'".repeat(N) + 'x)'), '{'.repeat(N) + 'x' + '}'.repeat(N) + '\n');
   t.is(out('(print (eval ' + '{'.repeat(1000) + '5' + '}'.repeat(1000) + '))'), '{'.repeat(999) + '5' + '}'.repeat(999) + '\n');
-  // Non-tail recursion 100 000 deep runs on the heap stack.
-  t.is(out('(def {f} (\\ {n} {if (== n 0) {0} {+ 1 (f (- n 1))}})) (print (f 100000))', 2_000_000), '100000\n');
+  // Non-tail recursion 50 000 deep runs on the heap stack.
+  t.is(out('(def {f} (\\ {n} {if (== n 0) {0} {+ 1 (f (- n 1))}})) (print (f 50000))', 1_000_000), '50000\n');
   // Runaway programs are stopped by the call budget.
   t.regex(out('(def {f} (\\ {} {f})) (f) (print 2)'), /^Error\[[^\n]*\]\n$/);
   t.regex(out('(def {f} (\\ {x} {+ 1 (f x)})) (f 1)'), /^Error\[[^\n]*\]\n$/);
@@ -554,6 +588,36 @@ test('arithmetic: comparisons and ord agree with bigint order', (t) => {
     params(500, 33),
   );
   t.pass();
+});
+
+test('evaluation: quoted data is never evaluated (spec §2.6, §4.1, §4.4)', (t) => {
+  fc.assert(
+    fc.property(data, (x) => {
+      const text = readable(x);
+      for (const form of [`(head {${text}})`, `(quote ${text})`, `(head '${text})`]) {
+        const v = evalText(form);
+        if (!identical(v, x)) fail(`${show(form)} gave ${v instanceof VError ? `Error[${v.message}]` : show(readable(v))}`);
+      }
+      if (x instanceof Cons && x.quoted && !identical(evalText(text), x)) fail(`the Q-expression ${show(text)} is not self-evaluating`);
+    }),
+    params(300, 34),
+  );
+  t.pass();
+});
+
+test('call budget: evaluation stops once the budget is spent, inside builtin loops too', (t) => {
+  // `fuel` promises that generated programs cannot run forever. A loop that a
+  // builtin drives itself must stop with the budget as well, or `(repeat + n)`
+  // with a huge n never ends whatever the budget.
+  for (const program of ['(repeat + 300000)', '(repeat (\\ {i} {i}) 300000)', '(len (repeat list 300000))']) {
+    let stdout = '';
+    const s = new Session({ cwd: scratch, fuel: 100, sink: (_fd, b) => void (stdout += b.toString('latin1')) });
+    s.runSource(new Source('fuel.valk', program));
+    s.out.flush();
+    const attemptedAfter = -s.machine.fuel;
+    t.true(attemptedAfter < 1000, `${program}: ${attemptedAfter} more calls were attempted after the budget of 100 was spent`);
+    t.regex(stdout, /^Error\[Evaluation stopped[^\n]*\]\n$/, `${program}: the budget Error is not what the program ends with`);
+  }
 });
 
 // ====================================================================== 5. equality

@@ -168,20 +168,30 @@ export function readable(v: Value): string {
  * representation must match too.
  */
 export function identical(a: Value, b: Value): boolean {
-  if (a instanceof Cons) {
-    if (!(b instanceof Cons)) return false;
-    let p: Cons | null = a;
-    let q: Cons | null = b;
-    while (p !== null && q !== null) {
-      if (p.quoted !== q.quoted || !identical(p.head, q.head)) return false;
-      p = p.tail;
-      q = q.tail;
-    }
-    return p === null && q === null;
+  // Iterative, so the reader's deepest data can be compared.
+  const work: Value[] = [a, b];
+  while (work.length > 0) {
+    const y = work.pop()!;
+    const x = work.pop()!;
+    if (x instanceof Cons) {
+      if (!(y instanceof Cons)) return false;
+      let p: Cons | null = x;
+      let q: Cons | null = y;
+      while (p !== null && q !== null) {
+        if (p.quoted !== q.quoted) return false;
+        work.push(p.head, q.head);
+        p = p.tail;
+        q = q.tail;
+      }
+      if (p !== null || q !== null) return false;
+    } else if (x instanceof VError) {
+      if (!(y instanceof VError) || x.message !== y.message) return false;
+    } else if (x instanceof Lambda) {
+      if (!(y instanceof Lambda)) return false;
+      work.push(x.formals, y.formals, x.body, y.body);
+    } else if (x !== y) return false;
   }
-  if (a instanceof VError) return b instanceof VError && a.message === b.message;
-  if (a instanceof Lambda) return b instanceof Lambda && identical(a.formals, b.formals) && identical(a.body, b.body);
-  return a === b;
+  return true;
 }
 
 /** A copy (new cells, new Errors) with every cell's quoted flag flipped. */
@@ -267,7 +277,7 @@ export const mutatedDataArb: fc.Arbitrary<string> = fc
 /** Builtin names and a few variables for generated programs. */
 export const PROGRAM_NAMES = [
   '+', '-', '*', '/', 'head', 'tail', 'list', 'join', 'eval', 'do', 'if', 'select', 'def', '=', '\\', 'len',
-  'str', 'print', 'cons', 'init', '==', '!=', '<', 'error', 'error?', 'quote', '&', 'x', 'y', 'f', 'g',
+  'str', 'print', 'cons', 'init', '==', '!=', '<', 'error', 'error?', 'quote', 'read', '&', 'x', 'y', 'f', 'g',
 ];
 
 const smallNumberText = fc.oneof(
@@ -312,7 +322,70 @@ const programFormArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(programExprArb, programExprArb, programExprArb).map(([c, a, b]) => `(select {${c} ${a}} {1 ${b}})`) },
 );
 
+/** Mostly well-typed expressions, so generated programs get past the first few forms. */
+export const typedExprArb: fc.Arbitrary<string> = fc.letrec<{ num: string; list: string; str: string; any: string }>((tie) => ({
+  num: fc.oneof(
+    { depthSize: 'small', maxDepth: 5 },
+    smallNumberText,
+    fc.constantFrom('x', 'y', '(len {1 2 3})', '(f 2)'),
+    fc.tuple(fc.constantFrom('+', '-', '*'), fc.array(tie('num'), { minLength: 1, maxLength: 3 })).map(([op, a]) => `(${op} ${a.join(' ')})`),
+    fc.tuple(tie('num'), fc.integer({ min: -1, max: 5 })).map(([a, b]) => `(/ ${a} ${b})`),
+    tie('list').map((l) => `(len ${l})`),
+    tie('list').map((l) => `(head ${l})`),
+    tie('str').map((s) => `(len ${s})`),
+    fc.tuple(tie('num'), tie('num'), tie('num')).map(([c, a, b]) => `(if ${c} {${a}} {${b}})`),
+    fc.tuple(fc.constantFrom('==', '!=', '<', '>', '<=', '>='), tie('num'), tie('num')).map(([op, a, b]) => `(${op} ${a} ${b})`),
+    fc.tuple(tie('num'), tie('num')).map(([a, b]) => `(eval {+ ${a} ${b}})`),
+    fc.tuple(tie('any'), tie('num')).map(([a, b]) => `(do ${a} ${b})`),
+    fc.tuple(tie('num'), tie('num'), tie('num')).map(([c, a, b]) => `(select {(== ${c} 0) ${a}} {1 ${b}})`),
+    tie('any').map((a) => `(error? ${a})`),
+    fc.tuple(tie('num'), tie('num')).map(([a, b]) => `((\\ {a b} {- a b}) ${a} ${b})`),
+  ),
+  list: fc.oneof(
+    { depthSize: 'small', maxDepth: 5 },
+    fc.array(smallNumberText, { maxLength: 4 }).map((a) => `{${a.join(' ')}}`),
+    fc.constantFrom('{}', '()', "'x", '{a b c}', '{{1} {2 3}}', '(list)'),
+    fc.array(tie('num'), { maxLength: 3 }).map((a) => `(list ${a.join(' ')})`),
+    tie('list').map((l) => `(tail ${l})`),
+    tie('list').map((l) => `(init ${l})`),
+    fc.array(tie('list'), { minLength: 1, maxLength: 3 }).map((a) => `(join ${a.join(' ')})`),
+    fc.tuple(tie('any'), tie('list')).map(([a, l]) => `(cons ${a} ${l})`),
+    tie('num').map((n) => `(list ${n} (list ${n}))`),
+  ),
+  str: fc.oneof(
+    { depthSize: 'small', maxDepth: 4 },
+    stringArb.map(debug),
+    fc.array(tie('any'), { maxLength: 3 }).map((a) => `(str ${a.join(' ')})`),
+  ),
+  any: fc.oneof(
+    { depthSize: 'small', maxDepth: 5 },
+    tie('num'),
+    tie('list'),
+    tie('str'),
+    fc.constantFrom('(error "e")', ':k', 'print', '+'),
+    // Code built at run time: read, then evaluate.
+    programExprArb.map((e) => `(eval (read ${debug(e)}))`),
+  ),
+})).any;
+
+const typedFormArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: typedExprArb.map((e) => `(print ${e})`) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('x', 'y'), typedExprArb).map(([n, e]) => `(def {${n}} ${e})`) },
+  {
+    weight: 1,
+    // A recursive function with a base case; the call budget stops the ones that never reach it.
+    arbitrary: fc.tuple(typedExprArb, typedExprArb).map(
+      ([base, step]) => `(def {f} (\\ {n} {if (<= n 0) {${base}} {+ 1 (f (- n 1)) (len (list ${step}))}}))`,
+    ),
+  },
+  { weight: 1, arbitrary: typedExprArb.map((e) => `(error? ${e})`) },
+  { weight: 1, arbitrary: fc.integer({ min: -2, max: 30 }).map((n) => `(print (f ${n}))`) },
+);
+
 /** A whole program: a few top-level forms separated by whitespace or comments. */
 export const programArb: fc.Arbitrary<string> = fc
-  .array(fc.tuple(programFormArb, fc.constantFrom(' ', '\n', '\t', ' ; note\n')), { minLength: 1, maxLength: 8 })
+  .array(fc.tuple(fc.oneof(programFormArb, typedFormArb, typedFormArb), fc.constantFrom(' ', '\n', '\t', ' ; note\n')), {
+    minLength: 1,
+    maxLength: 8,
+  })
   .map((forms) => forms.map(([f, sep]) => f + sep).join(''));

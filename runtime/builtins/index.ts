@@ -12,8 +12,18 @@ import * as system from './system.js';
 
 export type Define = (name: string, fn: BuiltinFn) => void;
 
-export function installBuiltins(session: Session): void {
-  const define: Define = (name, fn) => session.global.set(sym(name), new Builtin(name, fn));
+/** Builtins that look at the caller's frame (spec §5.2). */
+const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'penv', 'repeat']);
+/** Builtins that drive the evaluator (evaluate data, call functions) or read its state. */
+const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?']);
+
+export function installBuiltins(session: Session, fastPaths: boolean): void {
+  const define: Define = (name, fn) => {
+    const cell = session.global.cell(sym(name));
+    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), !DRIVING.has(name));
+    // Compiled fast paths apply while the name still holds this builtin; without them they never do.
+    if (fastPaths) cell.std = cell.v;
+  };
   core.install(define);
   lists.install(define);
   arith.install(define);

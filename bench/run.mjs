@@ -1,0 +1,234 @@
+// Benchmark harness: runs each program in bench/programs/ as hand-written
+// JavaScript (NAME.js, `run()`) and as Valkyria (NAME.valk, global `bench`)
+// in every execution mode, checks that all of them return the same result,
+// times each with tinybench, and prints a table of times and valk/JS ratios.
+//
+//   node bench/run.mjs [--quick] [--mode NAME]... [PROGRAM...]
+//
+// Needs the runtime built into dist/ (`npm run bench` builds it first).
+// Exits 1 when a result disagrees with the JavaScript one or a program fails.
+
+import { readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Bench } from 'tinybench';
+import { display } from '../dist/runtime/printer.js';
+import { Session } from '../dist/runtime/session.js';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+/** The project root: the working directory of every session, so `(load "src/prelude.valk")` resolves. */
+const ROOT = dirname(BENCH_DIR);
+const PROGRAMS_DIR = join(BENCH_DIR, 'programs');
+
+/** Table order; programs found in programs/ but not named here come after, alphabetically. */
+const ORDER = ['fib', 'tak', 'ackermann', 'nqueens', 'deriv', 'primes', 'strings', 'mapfilter'];
+
+// ---------------------------------------------------------------------------
+// Execution modes.
+//
+// Each mode maps a .valk path to a zero-argument function that runs the
+// program's `bench` once and returns the resulting runtime Value. Loading the
+// file (and any compilation) happens in the mode function, outside the
+// measured time. `sink` collects the program's output: the programs print
+// nothing, so any output (an Error report from loading, say) fails the check.
+// Add compiled modes here; everything else picks them up from this table.
+// ---------------------------------------------------------------------------
+
+/** @type {Record<string, (path: string, sink: (fd: 1 | 2, bytes: Buffer) => void) => () => unknown>} */
+const MODES = {
+  interpret: (path, sink) => {
+    const session = new Session({ cwd: ROOT, sink });
+    session.runFile(path);
+    session.out.flush();
+    return () => session.callGlobal('bench');
+  },
+};
+
+// ---------------------------------------------------------------------------
+// Options.
+// ---------------------------------------------------------------------------
+
+const USAGE = `usage: node bench/run.mjs [--quick] [--mode NAME]... [PROGRAM...]
+  PROGRAM      run only these programs (default: all in bench/programs/)
+  --mode NAME  run only this execution mode (repeatable; default: all of ${Object.keys(MODES).join(', ')})
+  --quick      fewer iterations: a rough figure in a fraction of the time`;
+
+function parseArgs(argv) {
+  const opts = { quick: false, modes: [], programs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--mode') opts.modes.push(argv[++i]);
+    else if (a.startsWith('--mode=')) opts.modes.push(a.slice('--mode='.length));
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a.startsWith('-')) fail(`unknown option ${a}\n${USAGE}`);
+    else opts.programs.push(a.replace(/\.(valk|js)$/, ''));
+  }
+  for (const m of opts.modes) if (!(m in MODES)) fail(`unknown mode ${m}; modes: ${Object.keys(MODES).join(', ')}`);
+  if (opts.modes.length === 0) opts.modes = Object.keys(MODES);
+  return opts;
+}
+
+function fail(message) {
+  console.error(message);
+  process.exit(2);
+}
+
+/** Programs with both a .valk and a .js file, in table order. */
+function discoverPrograms() {
+  const files = readdirSync(PROGRAMS_DIR);
+  const names = files
+    .filter((f) => f.endsWith('.valk') && files.includes(basename(f, '.valk') + '.js'))
+    .map((f) => basename(f, '.valk'));
+  const rank = (n) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
+  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+// ---------------------------------------------------------------------------
+// Results.
+// ---------------------------------------------------------------------------
+
+/**
+ * The display form (spec §3.2) of a JavaScript result, to compare with the
+ * display form of the Valk value: arrays show as Q-expressions, the empty
+ * array and null as Nil, strings raw (symbols are strings on the JS side).
+ */
+function jsDisplay(v) {
+  if (v === null || (Array.isArray(v) && v.length === 0)) return '()';
+  if (Array.isArray(v)) return `{${v.map(jsDisplay).join(' ')}}`;
+  return String(v);
+}
+
+function collector() {
+  const chunks = [];
+  const sink = (fd, bytes) => chunks.push(bytes.toString('latin1'));
+  return { sink, text: () => chunks.join('') };
+}
+
+// ---------------------------------------------------------------------------
+// Measuring.
+// ---------------------------------------------------------------------------
+
+/**
+ * tinybench settings. A task runs until both its time budget and its minimum
+ * iteration count are met, so a fast JS task gets many samples and a slow
+ * interpreted one gets the minimum. Medians are reported. With --quick the
+ * JS side is still warmed up (it is cheap, and cold JIT figures would make
+ * the ratios meaningless); a valk mode has already run once for the result
+ * check and is then timed for a single iteration.
+ */
+function benchOptions(quick, isJs) {
+  if (!quick) return { time: 1500, iterations: 8, warmupTime: 500, warmupIterations: 2 };
+  return isJs
+    ? { time: 200, iterations: 5, warmupTime: 100, warmupIterations: 1 }
+    : { time: 0, iterations: 1, warmup: false };
+}
+
+/** Median time in ms of `fn`, measured by tinybench. */
+function measure(name, fn, quick, isJs) {
+  let keep;
+  const bench = new Bench({ name, throws: true, ...benchOptions(quick, isJs) });
+  bench.add(name, () => {
+    keep = fn();
+  }, { async: false });
+  bench.runSync();
+  const r = bench.tasks[0].result;
+  if (!('latency' in r)) throw new Error(`${name}: no statistics (${r.state})`);
+  void keep;
+  return { median: r.latency.p50, rme: r.latency.rme, samples: r.latency.samplesCount };
+}
+
+// ---------------------------------------------------------------------------
+// Output.
+// ---------------------------------------------------------------------------
+
+function fmtMs(ms) {
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+function fmtRatio(r) {
+  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2);
+}
+
+function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+// ---------------------------------------------------------------------------
+// Main.
+// ---------------------------------------------------------------------------
+
+const opts = parseArgs(process.argv.slice(2));
+const available = discoverPrograms();
+for (const p of opts.programs) if (!available.includes(p)) fail(`no program ${p}; programs: ${available.join(', ')}`);
+const programs = opts.programs.length > 0 ? available.filter((p) => opts.programs.includes(p)) : available;
+
+console.log(
+  `valk benchmarks: ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ` +
+    `${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}` +
+    (opts.quick ? ', --quick' : ''),
+);
+console.log('times are medians in ms; ratio = valk time / JS time\n');
+
+let failures = 0;
+const rows = [];
+const ratios = Object.fromEntries(opts.modes.map((m) => [m, []]));
+
+for (const name of programs) {
+  const valkPath = join(PROGRAMS_DIR, `${name}.valk`);
+  const { run } = await import(pathToFileURL(join(PROGRAMS_DIR, `${name}.js`)).href);
+  const expected = jsDisplay(run());
+  const js = measure(`${name} js`, run, opts.quick, true);
+  const row = [name, expected.length > 24 ? expected.slice(0, 21) + '...' : expected, fmtMs(js.median)];
+  const cells = [];
+  for (const mode of opts.modes) {
+    let problem;
+    let call;
+    const out = collector();
+    try {
+      call = MODES[mode](valkPath, out.sink);
+      const actual = display(call());
+      if (actual !== expected) problem = `result ${JSON.stringify(actual)}, JS gave ${JSON.stringify(expected)}`;
+      else if (out.text() !== '') problem = `printed ${JSON.stringify(out.text())}`;
+    } catch (e) {
+      problem = `threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+    }
+    if (problem !== undefined) {
+      failures++;
+      console.error(`FAIL ${name} [${mode}]: ${problem}`);
+      cells.push('FAIL', '-');
+      continue;
+    }
+    const valk = measure(`${name} ${mode}`, call, opts.quick, false);
+    const ratio = valk.median / js.median;
+    ratios[mode].push(ratio);
+    cells.push(fmtMs(valk.median), fmtRatio(ratio));
+  }
+  rows.push([...row, ...cells]);
+  console.error(`  ${name}: done`);
+}
+
+console.log('');
+const header = ['program', 'result', 'JS ms'];
+for (const m of opts.modes) header.push(`${m} ms`, `${m}/JS`);
+const geo = ['geometric mean', '', ''];
+for (const m of opts.modes) {
+  const rs = ratios[m];
+  geo.push('', rs.length === 0 ? '-' : fmtRatio(Math.exp(rs.reduce((s, r) => s + Math.log(r), 0) / rs.length)));
+}
+printTable(header, [...rows, geo]);
+
+if (failures > 0) {
+  console.error(`\n${failures} result(s) disagreed with JavaScript or failed`);
+  process.exit(1);
+}

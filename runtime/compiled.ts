@@ -1,0 +1,224 @@
+// What compiled modules call. Every emitted module imports this file as `R`.
+//
+// Calls from compiled code return a value, or REFLECT when the callee turns
+// out to be a builtin that must see the caller's frame (eval, =, def, select,
+// do, ...). The call site then builds that frame from its JS locals, finishes
+// the call with `reflectIn`, and reads the locals back: locals stay plain JS
+// variables on every other path.
+
+import { apply, applyCompiled, calls, callBuiltin, currentMachine, settle, tail, TAIL } from './calls.js';
+import { equal } from './equality.js';
+import { Cell, Frame } from './frame.js';
+import * as num from './numbers.js';
+import { parseProgram, Source } from './reader.js';
+import { Builtin, Cons, Lambda, Sym, VError, sym, type Code, type Value } from './values.js';
+
+export { calls, settle, sym, Cons, Lambda, VError, TAIL };
+
+/** Returned by a call helper when the callee needs the caller's frame; the call is pending. */
+export const REFLECT = new VError('internal: reflective call pending') as Value;
+let pendingFn: Builtin | undefined;
+let pendingArgs: Value[] = [];
+
+/** The source's forms, read again at run time so literals are the very data the program can observe. */
+export function forms(path: string, text: string): Value[] {
+  return parseProgram(new Source(path, text)).forms;
+}
+
+/** Follows element indices into nested lists: at(x, 2, 0) is the first element of x's third element. */
+export function at(root: Value, ...path: number[]): Value {
+  let v = root;
+  for (const i of path) {
+    let c = v as Cons;
+    for (let k = 0; k < i; k++) c = c.tail!;
+    v = c.head;
+  }
+  return v;
+}
+
+export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean): Lambda {
+  return new Lambda(formals as Cons | null, body, null, code, arity, rest);
+}
+
+export function err(message: string): VError {
+  return new VError(message);
+}
+
+export function truthy(v: Value): boolean {
+  return v !== 0 && v !== null;
+}
+
+// ---- calls ----
+
+function slow(fn: Value, args: Value[]): Value {
+  if (fn instanceof Builtin) {
+    if (fn.reflective) {
+      pendingFn = fn;
+      pendingArgs = args;
+      return REFLECT;
+    }
+    if (fn.plain) return fn.fn(args, currentMachine().global, currentMachine()) as Value;
+    return callBuiltin(fn, args, currentMachine().global);
+  }
+  return apply(fn, args, currentMachine().global);
+}
+
+export function call0(f: Value): Value {
+  if (f instanceof Lambda && f.arity === 0 && !f.rest && f.code !== undefined) return settle((f.code as () => Value)());
+  return slow(f, []);
+}
+export function call1(f: Value, a: Value): Value {
+  if (f instanceof Lambda && f.arity === 1 && !f.rest && f.code !== undefined) return settle((f.code as (a: Value) => Value)(a));
+  return slow(f, [a]);
+}
+export function call2(f: Value, a: Value, b: Value): Value {
+  if (f instanceof Lambda && f.arity === 2 && !f.rest && f.code !== undefined) {
+    return settle((f.code as (a: Value, b: Value) => Value)(a, b));
+  }
+  return slow(f, [a, b]);
+}
+export function call3(f: Value, a: Value, b: Value, c: Value): Value {
+  if (f instanceof Lambda && f.arity === 3 && !f.rest && f.code !== undefined) {
+    return settle((f.code as (a: Value, b: Value, c: Value) => Value)(a, b, c));
+  }
+  return slow(f, [a, b, c]);
+}
+export function callN(f: Value, args: Value[]): Value {
+  if (f instanceof Lambda && f.code !== undefined) return settle(applyCompiled(f, args));
+  return slow(f, args);
+}
+
+/** The single-element rule (spec §4.3): a function value is called with no arguments. */
+export function single(v: Value): Value {
+  return v instanceof Lambda || v instanceof Builtin ? call0(v) : v;
+}
+
+/** A call in tail position of a lambda body: lambdas are left to the caller's trampoline. */
+export function tailCall(k: number, f: Value, args: Value[]): Value {
+  if (f instanceof Lambda) return tail(k, f, args);
+  return slow(f, args);
+}
+
+/** Finishes the pending reflective call with the caller's frame. */
+export function reflectIn(env: Frame): Value {
+  const fn = pendingFn!;
+  pendingFn = undefined;
+  return callBuiltin(fn, pendingArgs, env);
+}
+
+// ---- the caller's frame, built on demand from JS locals ----
+
+/** Builds (or refreshes) a compiled scope's frame: `pairs` alternate symbols and current values. */
+export function sync(env: Frame | null, parent: Frame, ...pairs: Value[]): Frame {
+  const f = env ?? new Frame(parent);
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i + 1] !== undefined) f.set(pairs[i] as Sym, pairs[i + 1]);
+  return f;
+}
+
+/** A local's value after frame-reflective code may have rebound it. */
+export function back(env: Frame, name: Sym, current: Value | undefined): Value | undefined {
+  const v = env.own(name);
+  return v === undefined ? current : v;
+}
+
+/** A name that frame-reflective code bound in a compiled scope's frame, if any. */
+export function own(env: Frame | null, name: Sym): Value | undefined {
+  return env === null ? undefined : env.own(name);
+}
+
+/** The frame of `fun`'s call, which functions defined with `fun` see (spec §5.5). */
+export function funFrame(global: Frame, fnList: Value, body: Value): Frame {
+  return sync(null, global, sym('_fn'), fnList, sym('_body'), body);
+}
+
+/** Evaluates data with the evaluator in a frame (the compiler's escape hatch). */
+export function evalIn(datum: Value, env: Frame): Value {
+  return currentMachine().run(datum, env);
+}
+
+/** `do`'s second pass on one value: only symbols and S-expressions do anything. */
+export function needsReeval(v: Value): boolean {
+  return v instanceof Sym ? !v.keyword : v instanceof Cons && !v.quoted;
+}
+
+/** `def` and `=` look a symbol value up once more (spec §5.3). */
+export function needsLookup(v: Value): boolean {
+  return v instanceof Sym && !v.keyword;
+}
+
+export function lookupIn(env: Frame, s: Sym): Value {
+  const v = env.lookup(s);
+  return v === undefined ? new VError(`LEnv: Symbol \`${s.name}\` is not bound`) : v;
+}
+
+export function unbound(name: Sym): VError {
+  return new VError(`LEnv: Symbol \`${name.name}\` is not bound`);
+}
+
+/** A global's value, or the unbound Error. */
+export function global(c: Cell): Value {
+  const v = c.v;
+  return v === undefined ? unbound(c.name) : v;
+}
+
+// ---- arithmetic and comparison fast paths, guarded by the global still holding its builtin ----
+
+type Op = (a: number, b: number) => number;
+
+function arith(c: Cell, a: Value, b: Value, op: Op): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') {
+    const r = op(a, b);
+    if (Number.isSafeInteger(r)) return r + 0;
+  }
+  return slow(global(c), [a, b]);
+}
+
+export function add(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return slow(global(c), [a, b]);
+}
+export function sub(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return slow(global(c), [a, b]);
+}
+export function mul(c: Cell, a: Value, b: Value): Value {
+  return arith(c, a, b, (x, y) => x * y);
+}
+export function div(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number' && b > 0) return num.div(a, b);
+  return slow(global(c), [a, b]);
+}
+export function lt(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a < b ? 1 : 0;
+  return slow(global(c), [a, b]);
+}
+export function gt(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a > b ? 1 : 0;
+  return slow(global(c), [a, b]);
+}
+export function le(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a <= b ? 1 : 0;
+  return slow(global(c), [a, b]);
+}
+export function ge(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a >= b ? 1 : 0;
+  return slow(global(c), [a, b]);
+}
+export function eq(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std) return a === b || equal(a, b) ? 1 : 0;
+  return slow(global(c), [a, b]);
+}
+export function ne(c: Cell, a: Value, b: Value): Value {
+  if (c.v === c.std) return a === b || equal(a, b) ? 0 : 1;
+  return slow(global(c), [a, b]);
+}
+export function neg(c: Cell, a: Value): Value {
+  if (c.v === c.std && typeof a === 'number' && a !== 0) return -a;
+  return slow(global(c), [a]);
+}
