@@ -178,7 +178,7 @@ console.log(
     `${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}` +
     (opts.quick ? ', --quick' : ''),
 );
-console.log('times are medians in ms; ratio = valk time / JS time\n');
+console.log('times are medians in ms; ratio = valk time / JS time');
 
 let failures = 0;
 const rows = [];

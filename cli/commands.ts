@@ -21,9 +21,19 @@ export async function main(argv: string[]): Promise<void> {
           default: false,
           describe: 'Load the bundled prelude before the first file (programs normally load it themselves)',
         })
+        .option('interpret', {
+          type: 'boolean',
+          default: false,
+          describe: 'Evaluate the program with the evaluator instead of compiling it',
+        })
+        .option('fast-paths', {
+          type: 'boolean',
+          default: true,
+          describe: 'Let compiled code take its fast paths (--no-fast-paths forces the generic ones)',
+        })
         .example('$0 run examples/word-stats.valk', 'run one program'),
-    (argv) => {
-      process.exit(runFiles({ files: argv.files, prelude: argv.prelude }));
+    async (argv) => {
+      process.exit(await runFiles({ files: argv.files, prelude: argv.prelude, interpret: argv.interpret, fastPaths: argv.fastPaths }));
     },
   )
   .demandCommand(1, 'Give a command, e.g. `valk run app.valk`.')

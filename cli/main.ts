@@ -9,7 +9,7 @@ import { runFiles } from './run.js';
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'run' && argv.length > 1 && argv.every((a) => !a.startsWith('-'))) {
-  process.exit(runFiles({ files: argv.slice(1), prelude: false }));
+  process.exit(await runFiles({ files: argv.slice(1), prelude: false, interpret: false, fastPaths: true }));
 } else {
   const { main } = await import('./commands.js');
   await main(argv);

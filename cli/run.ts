@@ -1,7 +1,9 @@
 // `valk run FILE...`: script mode (spec §1) over one shared global environment.
 
 import { accessSync, constants, statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { Session } from '../runtime/session.js';
+import { compilingLoader } from './loader.js';
 
 /** Why a file given on the command line cannot be run, or undefined if it can. */
 function unreadable(path: string): string | undefined {
@@ -20,18 +22,45 @@ function unreadable(path: string): string | undefined {
 export interface RunOptions {
   readonly files: readonly string[];
   readonly prelude: boolean;
+  /** Evaluate instead of compiling. */
+  readonly interpret: boolean;
+  /** Let compiled code take its fast paths (false forces the generic paths, for testing them). */
+  readonly fastPaths: boolean;
 }
 
-/** Runs the program and returns the process exit status. */
-export function runFiles(options: RunOptions): number {
+/**
+ * JS stack for running programs, in MiB. Compiled code recurses on the JS
+ * stack, and the language asks for at least 100 000 nested calls (spec §4.9);
+ * a worker thread is the one place Node lets a program choose its stack size.
+ */
+const PROGRAM_STACK_MB = 1024;
+
+/** Runs the program on a thread with a deep stack; resolves to the process exit status. */
+export function runFiles(options: RunOptions): Promise<number> {
   for (const f of options.files) {
     const why = unreadable(f);
     if (why !== undefined) {
       process.stderr.write(`valk: cannot run ${f}: ${why}\n`);
-      return 2;
+      return Promise.resolve(2);
     }
   }
-  const session = new Session();
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL('./program-thread.js', import.meta.url), {
+      workerData: options,
+      resourceLimits: { stackSizeMb: PROGRAM_STACK_MB },
+    });
+    worker.on('error', (e) => {
+      process.stderr.write(`valk: internal error: ${e.stack ?? e.message}\n`);
+      resolve(70);
+    });
+    worker.on('exit', (code) => resolve(code));
+  });
+}
+
+/** Runs the program on the current thread and returns its exit status. */
+export function runHere(options: RunOptions): number {
+  if (!options.interpret) process.setSourceMapsEnabled(true);
+  const session = new Session({ fastPaths: options.fastPaths, loader: options.interpret ? undefined : compilingLoader() });
   if (options.prelude) session.runFile(session.resolveLoad('src/prelude.valk'));
   for (const f of options.files) session.runFile(f);
   session.out.flush();

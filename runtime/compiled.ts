@@ -11,9 +11,10 @@ import { equal } from './equality.js';
 import { Cell, Frame } from './frame.js';
 import * as num from './numbers.js';
 import { parseProgram, Source } from './reader.js';
-import { Builtin, Cons, Lambda, Sym, VError, sym, type Code, type Value } from './values.js';
+import { typeError } from './builtins/errors.js';
+import { Builtin, Cons, Lambda, Sym, VError, sym, toSexpr, type Code, type Value } from './values.js';
 
-export { calls, settle, sym, Cons, Lambda, VError, TAIL };
+export { calls, settle, sym, Builtin, Cons, Lambda, VError, TAIL };
 
 /** Returned by a call helper when the callee needs the caller's frame; the call is pending. */
 export const REFLECT = new VError('internal: reflective call pending') as Value;
@@ -34,6 +35,13 @@ export function at(root: Value, ...path: number[]): Value {
     v = c.head;
   }
   return v;
+}
+
+/** A list without its first n cells. */
+export function drop(list: Value, n: number): Value {
+  let c = list;
+  for (let i = 0; i < n; i++) c = (c as Cons).tail;
+  return c;
 }
 
 export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean): Lambda {
@@ -136,6 +144,16 @@ export function evalIn(datum: Value, env: Frame): Value {
   return currentMachine().run(datum, env);
 }
 
+/** Runs a Q-expression's elements as an S-expression, as an `if` branch would. */
+export function evalCode(datum: Value, env: Frame): Value {
+  return currentMachine().run(datum instanceof Cons ? toSexpr(datum) : datum, env);
+}
+
+/** The type Error of a `select` condition that is not a Number. */
+export function notNumber(v: Value): VError {
+  return typeError(v, ['Number']);
+}
+
 /** `do`'s second pass on one value: only symbols and S-expressions do anything. */
 export function needsReeval(v: Value): boolean {
   return v instanceof Sym ? !v.keyword : v instanceof Cons && !v.quoted;
@@ -161,64 +179,59 @@ export function global(c: Cell): Value {
   return v === undefined ? unbound(c.name) : v;
 }
 
-// ---- arithmetic and comparison fast paths, guarded by the global still holding its builtin ----
+// ---- arithmetic and comparison: the head value h has been evaluated; the fast
+// path applies while it is the standard builtin of its global c ----
 
-type Op = (a: number, b: number) => number;
-
-function arith(c: Cell, a: Value, b: Value, op: Op): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') {
-    const r = op(a, b);
-    if (Number.isSafeInteger(r)) return r + 0;
-  }
-  return slow(global(c), [a, b]);
-}
-
-export function add(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') {
+export function add(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number') {
     const r = a + b;
     if (Number.isSafeInteger(r)) return r;
   }
-  return slow(global(c), [a, b]);
+  return slow(h, [a, b]);
 }
-export function sub(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') {
+export function sub(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number') {
     const r = a - b;
     if (Number.isSafeInteger(r)) return r;
   }
-  return slow(global(c), [a, b]);
+  return slow(h, [a, b]);
 }
-export function mul(c: Cell, a: Value, b: Value): Value {
-  return arith(c, a, b, (x, y) => x * y);
+export function mul(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number') {
+    const r = a * b;
+    if (Number.isSafeInteger(r)) return r + 0;
+  }
+  return slow(h, [a, b]);
 }
-export function div(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number' && b > 0) return num.div(a, b);
-  return slow(global(c), [a, b]);
+export function div(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number' && b > 0) return num.div(a, b);
+  return slow(h, [a, b]);
 }
-export function lt(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a < b ? 1 : 0;
-  return slow(global(c), [a, b]);
+export function lt(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number') return a < b ? 1 : 0;
+  return slow(h, [a, b]);
 }
-export function gt(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a > b ? 1 : 0;
-  return slow(global(c), [a, b]);
+export function gt(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number') return a > b ? 1 : 0;
+  return slow(h, [a, b]);
 }
-export function le(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a <= b ? 1 : 0;
-  return slow(global(c), [a, b]);
+export function le(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number') return a <= b ? 1 : 0;
+  return slow(h, [a, b]);
 }
-export function ge(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && typeof b === 'number') return a >= b ? 1 : 0;
-  return slow(global(c), [a, b]);
+export function ge(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std && typeof a === 'number' && typeof b === 'number') return a >= b ? 1 : 0;
+  return slow(h, [a, b]);
 }
-export function eq(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std) return a === b || equal(a, b) ? 1 : 0;
-  return slow(global(c), [a, b]);
+export function eq(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std) return a === b || equal(a, b) ? 1 : 0;
+  return slow(h, [a, b]);
 }
-export function ne(c: Cell, a: Value, b: Value): Value {
-  if (c.v === c.std) return a === b || equal(a, b) ? 0 : 1;
-  return slow(global(c), [a, b]);
+export function ne(h: Value, c: Cell, a: Value, b: Value): Value {
+  if (h === c.std) return a === b || equal(a, b) ? 0 : 1;
+  return slow(h, [a, b]);
 }
-export function neg(c: Cell, a: Value): Value {
-  if (c.v === c.std && typeof a === 'number' && a !== 0) return -a;
-  return slow(global(c), [a]);
+export function neg(h: Value, c: Cell, a: Value): Value {
+  if (h === c.std && typeof a === 'number' && a !== 0) return -a;
+  return slow(h, [a]);
 }

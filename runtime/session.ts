@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installBuiltins } from './builtins/index.js';
-import { attachMachine } from './calls.js';
+import { attachMachine, calls } from './calls.js';
 import { Frame } from './frame.js';
 import { Machine } from './machine.js';
 import { Output, type Sink } from './output.js';
@@ -73,6 +73,21 @@ class ProgramK implements Kont {
   }
 }
 
+/** A compiled file, ready to run against a global frame: one thunk per top-level form. */
+export type Instantiate = (global: Frame) => Array<() => Value>;
+
+export interface CompiledFile {
+  readonly instantiate: Instantiate;
+  /** The reader error that ends the file, with its byte offset. */
+  readonly readError: { readonly message: string; readonly offset: number } | undefined;
+}
+
+/**
+ * Compiles a file for running (the compile-on-demand path, supplied by whoever
+ * runs programs compiled; the runtime itself never imports the compiler).
+ */
+export type Loader = (src: Source, resolvedPath: string) => CompiledFile;
+
 export interface SessionOptions {
   /** Directory that relative paths in `load` and `read-file` are resolved against. */
   readonly cwd?: string;
@@ -82,6 +97,8 @@ export interface SessionOptions {
   readonly fuel?: number;
   /** Whether compiled code may take its fast paths (default true); false forces every generic path. */
   readonly fastPaths?: boolean;
+  /** Run files and `load`s compiled, through this loader; without one, everything is evaluated. */
+  readonly loader?: Loader;
 }
 
 export class Session {
@@ -90,12 +107,14 @@ export class Session {
   readonly machine = new Machine(this.global);
   readonly cwd: string;
   readonly fastPaths: boolean;
+  private readonly loader: Loader | undefined;
 
   constructor(options: SessionOptions = {}) {
     this.cwd = options.cwd ?? process.cwd();
     this.out = new Output(options.sink);
     if (options.fuel !== undefined) this.machine.fuel = options.fuel;
     this.fastPaths = options.fastPaths ?? true;
+    this.loader = options.loader;
     installBuiltins(this, this.fastPaths);
     attachMachine(this.machine);
   }
@@ -138,22 +157,71 @@ export class Session {
 
   /** The `load` builtin: evaluates the file's forms in the caller's frame. */
   load(path: string, env: Frame, m: Control): BuiltinResult {
-    const src = this.readSource(path, this.resolveLoad(path));
+    const resolved = this.resolveLoad(path);
+    const src = this.readSource(path, resolved);
     if (src instanceof VError) {
       this.out.write(debug(src) + '\n');
       return src;
+    }
+    // Compiled code keeps its own frames in JS; a file loaded into a call frame is evaluated instead.
+    const compiled = this.loader !== undefined && env === this.global ? this.compileFile(src, resolved) : undefined;
+    if (compiled !== undefined) {
+      this.runCompiled(compiled, true);
+      return null;
     }
     return new ProgramK(this, this.parse(src), 0, env, true, undefined).next(m);
   }
 
   /** Script mode for one file (spec §1.1). */
   runFile(path: string): void {
-    const src = this.readSource(path, this.resolve(path));
+    const resolved = this.resolve(path);
+    const src = this.readSource(path, resolved);
     if (src instanceof VError) {
       this.out.write(debug(src) + '\n');
       return;
     }
-    this.runSource(src);
+    const compiled = this.loader !== undefined ? this.compileFile(src, resolved) : undefined;
+    if (compiled !== undefined) this.runCompiled(compiled, false);
+    else this.runSource(src);
+  }
+
+  /** The compiled file, or undefined when the compiler failed on it (then it is evaluated). */
+  private compileFile(src: Source, resolved: string): CompiledFile | undefined {
+    let compiled: CompiledFile;
+    try {
+      compiled = this.loader!(src, resolved);
+    } catch (e) {
+      this.out.writeErr(`valk: internal compiler error in ${src.path} (${(e as Error).message}); evaluating it instead\n`);
+      return undefined;
+    }
+    if (compiled.readError !== undefined) {
+      this.out.writeErr(formatDiagnostic({ src, offset: compiled.readError.offset }, compiled.readError.message));
+    }
+    return compiled;
+  }
+
+  /**
+   * Runs compiled top-level forms in the global frame: script mode stops a file at
+   * an Error value, `load` prints it and goes on (spec §1.1, §6.6).
+   */
+  private runCompiled(file: CompiledFile, isLoad: boolean): void {
+    let last: Value | undefined;
+    for (const form of file.instantiate(this.global)) {
+      let v: Value;
+      try {
+        v = form();
+      } catch (e) {
+        // Compiled code throws only on host failures, such as exhausting the JS stack.
+        calls.depth = 0;
+        calls.owed = 0;
+        v = new VError(e instanceof RangeError ? 'Stack overflow: too many nested calls' : `Internal error: ${(e as Error).message}`);
+      }
+      if (v instanceof VError) {
+        this.out.write(debug(v) + '\n');
+        if (!isLoad) return;
+      } else last = v;
+    }
+    if (isLoad && last !== undefined) this.global.set(VALK_LAST_VALUE, last);
   }
 
   runSource(src: Source): void {

@@ -1,0 +1,537 @@
+// The emitter: IR to a Babel AST, printed by @babel/generator with a source map.
+//
+// Nothing from the source is spliced into JS text: names become generated
+// identifiers and every string or symbol name is a literal node.
+//
+// Shape of a compiled module (ES module form; the CommonJS form used by
+// `valk run` wraps the same body in a function of the runtime):
+//
+//   import * as R from "<runtime>";
+//   const $F = R.forms(path, text);          // the program's data, read again
+//   const s_x = R.sym("x"), d_0 = R.at(...); // symbols and literal lists
+//   export default function (G) {           // G: the global frame
+//     const g_x = G.cell(s_x);               // global cells
+//     return [() => form0, () => form1, ...];
+//   }
+
+import generateModule from '@babel/generator';
+import * as t from '@babel/types';
+import { Sym, VError, type Value } from '../runtime/values.js';
+import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
+
+// @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
+type Generate = typeof import('@babel/generator').default;
+const generate: Generate = (generateModule as unknown as { default?: Generate }).default ?? (generateModule as unknown as Generate);
+
+export interface EmitOptions {
+  /** `esm`: an ES module importing the runtime; `cjs`: `module.exports = (R) => module`, for `valk run`. */
+  readonly format: 'esm' | 'cjs';
+  /** The module specifier of the runtime (ESM form). */
+  readonly runtime: string;
+  /** Name of the generated file, recorded in the source map. */
+  readonly outFile: string;
+}
+
+export interface Emitted {
+  readonly code: string;
+  readonly map: object;
+}
+
+const R = (name: string) => t.memberExpression(t.identifier('R'), t.identifier(name));
+const rcall = (name: string, ...args: t.Expression[]) => t.callExpression(R(name), args);
+const id = (name: string) => t.identifier(name);
+const assign = (target: string, value: t.Expression) => t.assignmentExpression('=', id(target), value);
+const seq = (...es: t.Expression[]) => (es.length === 1 ? es[0] : t.sequenceExpression(es));
+const isError = (e: t.Expression) => t.binaryExpression('instanceof', e, R('VError'));
+const depth = () => t.memberExpression(id('C'), id('depth'));
+
+/** Per-JS-function state: temporaries, and for lambdas the active-call count and self loop. */
+class FnCx {
+  readonly temps: string[] = [];
+  selfLooped = false;
+  constructor(
+    readonly scope: FnScope | null,
+    readonly fn: Fn | null,
+    readonly codeName: string | null,
+  ) {}
+}
+
+class Emitter {
+  private readonly symbols = new Map<Sym, string>();
+  private readonly data = new Map<string, { name: string; ref: DataRef }>();
+  private readonly cells = new Map<Sym, string>();
+  private nextTemp = 0;
+
+  constructor(private readonly program: Program) {}
+
+  // ---- module-level names ----
+
+  sym(s: Sym): t.Identifier {
+    let name = this.symbols.get(s);
+    if (name === undefined) {
+      name = `s${this.symbols.size}_${s.name.replace(/[^A-Za-z0-9_]/g, '')}`.slice(0, 40);
+      this.symbols.set(s, name);
+    }
+    return id(name);
+  }
+
+  dataRef(ref: DataRef): t.Identifier {
+    const key = `${ref.form}:${ref.path.join(',')}:${ref.drop ?? 0}`;
+    let entry = this.data.get(key);
+    if (entry === undefined) {
+      entry = { name: `d${this.data.size}`, ref };
+      this.data.set(key, entry);
+    }
+    return id(entry.name);
+  }
+
+  cell(s: Sym): t.Identifier {
+    let name = this.cells.get(s);
+    if (name === undefined) {
+      name = `g${this.cells.size}_${s.name.replace(/[^A-Za-z0-9_]/g, '')}`.slice(0, 40);
+      this.cells.set(s, name);
+    }
+    return id(name);
+  }
+
+  temp(cx: FnCx): string {
+    const name = `t${this.nextTemp++}`;
+    cx.temps.push(name);
+    return name;
+  }
+
+  // ---- frames for frame-reflective code ----
+
+  /** An expression giving the frame of `scope`, built from its JS locals if need be. */
+  frame(scope: Scope | null): t.Expression {
+    if (scope === null || scope.kind === 'top') return id('G');
+    if (scope.kind === 'const') {
+      const pairs = [...scope.names].flatMap(([k, ref]) => [this.sym(k), this.dataRef(ref)]);
+      return rcall('sync', t.nullLiteral(), this.frame(scope.parent), ...pairs);
+    }
+    const pairs = [...scope.vars.values()].flatMap((v) => [this.sym(v.name), id(v.id)]);
+    return assign(scope.envId, rcall('sync', id(scope.envId), this.frame(scope.parent), ...pairs));
+  }
+
+  /** After frame-reflective code ran in `scope`'s frame: read its locals back. */
+  writeBack(scope: Scope | null): t.Expression[] {
+    if (scope === null || scope.kind !== 'fn') return [];
+    return [...scope.vars.values()].map((v) => assign(v.id, rcall('back', id(scope.envId), this.sym(v.name), id(v.id))));
+  }
+
+  /** Runs `call` (which may answer REFLECT) and finishes a reflective call in the current frame. */
+  reflective(call: t.Expression, cx: FnCx): t.Expression {
+    const r = this.temp(cx);
+    const env = this.frame(cx.scope);
+    const finish = seq(assign(r, rcall('reflectIn', env)), ...this.writeBack(cx.scope), id(r));
+    return t.conditionalExpression(t.binaryExpression('===', assign(r, call), R('REFLECT')), finish, id(r));
+  }
+
+  /** Runs data with the evaluator in the current frame. */
+  evalData(datum: t.Expression, asCode: boolean, cx: FnCx): t.Expression {
+    const r = this.temp(cx);
+    return seq(assign(r, rcall(asCode ? 'evalCode' : 'evalIn', datum, this.frame(cx.scope))), ...this.writeBack(cx.scope), id(r));
+  }
+
+  // ---- reading names ----
+
+  /** Names bound by frame-reflective code in the frames between here and `until` take precedence. */
+  private viaFrames(name: Sym, from: Scope | null, until: Scope | null, otherwise: t.Expression, cx: FnCx): t.Expression {
+    let e = otherwise;
+    const scopes: FnScope[] = [];
+    for (let s = from; s !== null && s !== until && s.kind !== 'top'; s = s.parent) if (s.kind === 'fn') scopes.push(s);
+    for (const s of scopes.reverse()) {
+      const r = this.temp(cx);
+      const own = rcall('own', id(s.envId), this.sym(name));
+      e = t.conditionalExpression(t.binaryExpression('!==', assign(r, own), id('undefined')), id(r), e);
+    }
+    return e;
+  }
+
+  read(e: Expr & { k: 'global' | 'local' }, cx: FnCx): t.Expression {
+    if (e.k === 'global') return this.viaFrames(e.name, cx.scope, null, this.at(rcall('global', this.cell(e.name)), e.loc), cx);
+    const v = e.v;
+    let value: t.Expression = this.at(id(v.id), e.loc);
+    if (!v.param) {
+      const r = this.temp(cx);
+      value = t.conditionalExpression(t.binaryExpression('!==', assign(r, value), id('undefined')), id(r), this.expr(e.outer, cx));
+    }
+    return this.viaFrames(v.name, cx.scope, v.scope, value, cx);
+  }
+
+  private at<T extends t.Node>(node: T, loc: Loc | undefined): T {
+    if (loc !== undefined) {
+      node.loc = {
+        start: { line: loc.line, column: loc.column, index: 0 },
+        end: { line: loc.line, column: loc.column + 1, index: 0 },
+        filename: this.program.path,
+        identifierName: undefined,
+      };
+    }
+    return node;
+  }
+
+  // ---- expressions ----
+
+  literal(v: Value): t.Expression {
+    if (typeof v === 'number') return v < 0 ? t.unaryExpression('-', t.numericLiteral(-v)) : t.numericLiteral(v);
+    if (typeof v === 'bigint') return v < 0n ? t.unaryExpression('-', t.bigIntLiteral((-v).toString())) : t.bigIntLiteral(v.toString());
+    if (typeof v === 'string') return t.stringLiteral(v);
+    if (v === null) return t.nullLiteral();
+    if (v instanceof Sym) return this.sym(v);
+    if (v instanceof VError) return rcall('err', t.stringLiteral(v.message));
+    throw new Error('unexpected literal');
+  }
+
+  expr(e: Expr, cx: FnCx): t.Expression {
+    switch (e.k) {
+      case 'lit':
+        return this.at(this.literal(e.value), e.loc);
+      case 'data':
+        return this.at(this.dataRef(e.ref), e.loc);
+      case 'global':
+      case 'local':
+        return this.read(e, cx);
+      case 'err':
+        return this.at(rcall('err', t.stringLiteral(e.message)), e.loc);
+      case 'single':
+        return this.reflective(this.at(rcall('single', this.expr(e.e, cx)), e.loc), cx);
+      case 'call':
+        return this.call(e, cx);
+      case 'prim': {
+        const h = this.temp(cx);
+        const op = this.at(rcall(e.op, id(h), this.cell(e.name), ...e.args.map((a) => this.expr(a, cx))), e.loc);
+        const head = this.read({ k: 'global', name: e.name, loc: e.loc }, cx);
+        return t.conditionalExpression(isError(assign(h, head)), id(h), this.reflective(op, cx));
+      }
+      case 'if': {
+        const c = this.temp(cx);
+        const otherwise = e.else === null ? t.nullLiteral() : this.expr(e.else, cx);
+        return t.conditionalExpression(
+          isError(assign(c, this.expr(e.cond, cx))),
+          id(c),
+          t.conditionalExpression(rcall('truthy', id(c)), this.expr(e.then, cx), otherwise),
+        );
+      }
+      case 'seq':
+        return this.sequence(e.items, cx);
+      case 'lambda':
+        return this.lambda(e.fn, cx);
+      case 'guarded':
+        return t.conditionalExpression(this.guard(e.guard), this.expr(e.fast, cx), this.expr(e.slow, cx));
+      case 'bind':
+        return this.bind(e.op, e.targets, e.values, cx);
+      case 'do':
+        return this.doForm(e.args, cx);
+      case 'select':
+        return this.select(e.clauses, 0, cx);
+      case 'evalData':
+        return this.at(this.evalData(this.dataRef(e.ref), e.asCode, cx), e.loc);
+    }
+  }
+
+  guard(names: readonly Sym[]): t.Expression {
+    return names
+      .map((n) => t.binaryExpression('===', t.memberExpression(this.cell(n), id('v')), t.memberExpression(this.cell(n), id('std'))) as t.Expression)
+      .reduce((a, b) => t.logicalExpression('&&', a, b));
+  }
+
+  /** A lambda body sequence: the first Error ends it (spec §4.8). */
+  sequence(items: Expr[], cx: FnCx): t.Expression {
+    if (items.length === 0) return t.nullLiteral();
+    let e = this.expr(items[items.length - 1], cx);
+    for (let i = items.length - 2; i >= 0; i--) {
+      const r = this.temp(cx);
+      e = t.conditionalExpression(isError(assign(r, this.expr(items[i], cx))), id(r), e);
+    }
+    return e;
+  }
+
+  private callArgs(e: Expr & { k: 'call' }, cx: FnCx): { head: string; headExpr: t.Expression; args: t.Expression[] } {
+    const head = this.temp(cx);
+    return { head, headExpr: this.expr(e.fn, cx), args: e.args.map((a) => this.expr(a, cx)) };
+  }
+
+  call(e: Expr & { k: 'call' }, cx: FnCx): t.Expression {
+    const { head, headExpr, args } = this.callArgs(e, cx);
+    const h = id(head);
+    const call =
+      args.length <= 3 ? rcall(`call${args.length}`, h, ...args) : rcall('callN', h, t.arrayExpression(args));
+    // An Error in head position is the value; the arguments are not evaluated (spec §4.3).
+    return t.conditionalExpression(isError(assign(head, headExpr)), h, this.reflective(this.at(call, e.loc), cx));
+  }
+
+  bind(op: 'def' | '=', targets: Target[], values: Expr[], cx: FnCx): t.Expression {
+    // All values are evaluated first, as for any builtin call; then they are bound in order.
+    const temps = values.map(() => this.temp(cx));
+    const evaluated = values.map((v, i) => assign(temps[i], this.expr(v, cx)));
+    let rest: t.Expression = t.nullLiteral();
+    for (let i = targets.length - 1; i >= 0; i--) {
+      const v = id(temps[i]);
+      const target = targets[i];
+      // A symbol value is looked up once more in the current frame (spec §5.3).
+      const resolve = t.logicalExpression('&&', rcall('needsLookup', v), assign(temps[i], rcall('lookupIn', this.frame(cx.scope), v)));
+      let store: t.Expression;
+      if (target.kind === 'global') store = t.assignmentExpression('=', t.memberExpression(this.cell(target.name), id('v')), v);
+      else {
+        const env = id(target.v.scope.envId);
+        const mirror = t.logicalExpression('&&', t.binaryExpression('!==', env, t.nullLiteral()), t.callExpression(t.memberExpression(env, id('set')), [this.sym(target.v.name), id(target.v.id)]));
+        store = seq(assign(target.v.id, v), mirror);
+      }
+      // def stops at an Error value (binding nothing more); = binds it.
+      const step = op === 'def' ? t.conditionalExpression(isError(v), v, seq(store, rest)) : seq(store, rest);
+      rest = seq(resolve, step);
+    }
+    return seq(...evaluated, rest);
+  }
+
+  /** `do`: the values are evaluated again in the current frame; the last one is the result (spec §6.1). */
+  doForm(args: Expr[], cx: FnCx): t.Expression {
+    if (args.length === 0) return t.nullLiteral();
+    const temps = args.map(() => this.temp(cx));
+    const parts: t.Expression[] = args.map((a, i) => assign(temps[i], this.expr(a, cx)));
+    for (const tmp of temps) {
+      parts.push(t.logicalExpression('&&', rcall('needsReeval', id(tmp)), assign(tmp, this.evalData(id(tmp), false, cx))));
+    }
+    parts.push(id(temps[temps.length - 1]));
+    return seq(...parts);
+  }
+
+  /** `select` with literal clauses (spec §6.1). */
+  select(clauses: Array<[Expr, Expr]>, i: number, cx: FnCx): t.Expression {
+    if (i >= clauses.length) return rcall('err', t.stringLiteral('No selection found'));
+    const c = this.temp(cx);
+    const [cond, result] = clauses[i];
+    const isNumber = t.logicalExpression(
+      '||',
+      t.binaryExpression('===', t.unaryExpression('typeof', id(c)), t.stringLiteral('number')),
+      t.binaryExpression('===', t.unaryExpression('typeof', id(c)), t.stringLiteral('bigint')),
+    );
+    return t.conditionalExpression(
+      isError(assign(c, this.expr(cond, cx))),
+      id(c),
+      t.conditionalExpression(
+        t.unaryExpression('!', isNumber),
+        rcall('notNumber', id(c)),
+        t.conditionalExpression(t.binaryExpression('!==', id(c), t.numericLiteral(0)), this.expr(result, cx), this.select(clauses, i + 1, cx)),
+      ),
+    );
+  }
+
+  // ---- lambdas ----
+
+  lambda(fn: Fn, outer: FnCx): t.Expression {
+    const codeName = `f${this.nextTemp++}`;
+    const cx = new FnCx(fn.scope, fn, codeName);
+    const bodyStmts = this.tail(fn.body, cx);
+    const locals = [...fn.scope.vars.values()].filter((v) => !v.param);
+    const decls: t.Statement[] = [
+      t.variableDeclaration('let', [t.variableDeclarator(id(fn.scope.envId), t.nullLiteral())]),
+    ];
+    if (locals.length > 0) decls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(id(v.id)))));
+    if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
+    decls.push(
+      t.expressionStatement(t.updateExpression('++', depth())),
+      t.variableDeclaration('let', [t.variableDeclarator(id('$k'), t.numericLiteral(1))]),
+    );
+    const body = cx.selfLooped ? [t.forStatement(null, null, null, t.blockStatement(bodyStmts))] : bodyStmts;
+    const params = [...fn.params, ...(fn.rest === null ? [] : [fn.rest])].map((v) => id(v.id));
+    const code = t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body]));
+    void outer;
+    return this.at(
+      rcall(
+        'lambda',
+        fn.formals === null ? t.nullLiteral() : this.dataRef(fn.formals),
+        fn.bodyData === null ? t.nullLiteral() : this.dataRef(fn.bodyData),
+        code,
+        t.numericLiteral(fn.params.length),
+        t.booleanLiteral(fn.rest !== null),
+      ),
+      fn.loc,
+    );
+  }
+
+  /** Returns a value from a lambda's code, giving back its count of active calls. */
+  private leave(value: t.Expression, cx: FnCx): t.Statement[] {
+    const r = this.temp(cx);
+    return [
+      t.expressionStatement(assign(r, value)),
+      t.expressionStatement(t.assignmentExpression('-=', depth(), id('$k'))),
+      t.returnStatement(id(r)),
+    ];
+  }
+
+  /** Statements for an expression in tail position of a lambda body. */
+  tail(e: Expr, cx: FnCx): t.Statement[] {
+    switch (e.k) {
+      case 'if': {
+        const c = this.temp(cx);
+        return [
+          t.expressionStatement(assign(c, this.expr(e.cond, cx))),
+          t.ifStatement(isError(id(c)), t.blockStatement(this.leave(id(c), cx))),
+          t.ifStatement(
+            rcall('truthy', id(c)),
+            t.blockStatement(this.tail(e.then, cx)),
+            t.blockStatement(e.else === null ? this.leave(t.nullLiteral(), cx) : this.tail(e.else, cx)),
+          ),
+        ];
+      }
+      case 'seq': {
+        if (e.items.length === 0) return this.leave(t.nullLiteral(), cx);
+        const out: t.Statement[] = [];
+        for (const item of e.items.slice(0, -1)) {
+          const r = this.temp(cx);
+          out.push(t.expressionStatement(assign(r, this.expr(item, cx))), t.ifStatement(isError(id(r)), t.blockStatement(this.leave(id(r), cx))));
+        }
+        return [...out, ...this.tail(e.items[e.items.length - 1], cx)];
+      }
+      case 'guarded':
+        return [t.ifStatement(this.guard(e.guard), t.blockStatement(this.tail(e.fast, cx)), t.blockStatement(this.tail(e.slow, cx)))];
+      case 'call':
+        return this.tailCall(e, cx);
+      case 'select':
+        return this.tailSelect(e.clauses, cx);
+      default:
+        return this.leave(this.expr(e, cx), cx);
+    }
+  }
+
+  private tailSelect(clauses: Array<[Expr, Expr]>, cx: FnCx): t.Statement[] {
+    const out: t.Statement[] = [];
+    for (const [cond, result] of clauses) {
+      const c = this.temp(cx);
+      out.push(
+        t.expressionStatement(assign(c, this.expr(cond, cx))),
+        t.ifStatement(isError(id(c)), t.blockStatement(this.leave(id(c), cx))),
+        t.ifStatement(
+          t.logicalExpression(
+            '&&',
+            t.binaryExpression('!==', t.unaryExpression('typeof', id(c)), t.stringLiteral('number')),
+            t.binaryExpression('!==', t.unaryExpression('typeof', id(c)), t.stringLiteral('bigint')),
+          ),
+          t.blockStatement(this.leave(rcall('notNumber', id(c)), cx)),
+        ),
+        t.ifStatement(t.binaryExpression('!==', id(c), t.numericLiteral(0)), t.blockStatement(this.tail(result, cx))),
+      );
+    }
+    return [...out, ...this.leave(rcall('err', t.stringLiteral('No selection found')), cx)];
+  }
+
+  /** A call in tail position: a loop when it calls the function itself, else a trampolined call. */
+  private tailCall(e: Expr & { k: 'call' }, cx: FnCx): t.Statement[] {
+    const { head, headExpr, args } = this.callArgs(e, cx);
+    const h = id(head);
+    const out: t.Statement[] = [
+      t.expressionStatement(assign(head, headExpr)),
+      t.ifStatement(isError(h), t.blockStatement(this.leave(h, cx))),
+    ];
+    const argTemps = args.map(() => this.temp(cx));
+    out.push(...args.map((a, i) => t.expressionStatement(assign(argTemps[i], a))));
+    const fn = cx.fn!;
+    if (fn.self !== null && fn.rest === null && args.length === fn.params.length && this.isSelf(e.fn, fn)) {
+      // The callee is this very code (same closure): rebind the parameters and go round again,
+      // in a fresh frame. The loop counts as another active call, as the recursion would.
+      cx.selfLooped = true;
+      const rebind: t.Statement[] = fn.params.map((p, i) => t.expressionStatement(assign(p.id, id(argTemps[i]))));
+      for (const v of fn.scope.vars.values()) if (!v.param) rebind.push(t.expressionStatement(assign(v.id, id('undefined'))));
+      rebind.push(
+        t.expressionStatement(assign(fn.scope.envId, t.nullLiteral())),
+        t.expressionStatement(t.updateExpression('++', id('$k'))),
+        t.expressionStatement(t.updateExpression('++', depth())),
+        t.continueStatement(),
+      );
+      const isSelf = t.logicalExpression(
+        '&&',
+        t.binaryExpression('instanceof', h, R('Lambda')),
+        t.binaryExpression('===', t.memberExpression(h, id('code')), id(cx.codeName!)),
+      );
+      out.push(t.ifStatement(isSelf, t.blockStatement(rebind)));
+    }
+    const r = this.temp(cx);
+    const call = this.at(rcall('tailCall', id('$k'), h, t.arrayExpression(argTemps.map((n) => id(n)))), e.loc);
+    out.push(
+      t.expressionStatement(assign(r, call)),
+      t.ifStatement(
+        t.binaryExpression('===', id(r), R('REFLECT')),
+        t.blockStatement([
+          t.expressionStatement(seq(assign(r, rcall('reflectIn', this.frame(cx.scope))), ...this.writeBack(cx.scope))),
+        ]),
+      ),
+      t.ifStatement(t.binaryExpression('===', id(r), R('TAIL')), t.returnStatement(id(r))),
+      ...this.leave(id(r), cx),
+    );
+    return out;
+  }
+
+  private isSelf(callee: Expr, fn: Fn): boolean {
+    const self = fn.self!;
+    if (self.kind === 'global') return callee.k === 'global' && callee.name === self.name;
+    return callee.k === 'local' && callee.v === self.v;
+  }
+
+  // ---- the module ----
+
+  module(options: EmitOptions): t.File {
+    const top = new FnCx(null, null, null);
+    const thunks = this.program.forms.map((f) => {
+      const cx = new FnCx(null, null, null);
+      const value = this.expr(f, cx);
+      const body: t.Statement[] = [];
+      if (cx.temps.length > 0) body.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
+      body.push(t.returnStatement(value));
+      return t.arrowFunctionExpression([], t.blockStatement(body));
+    });
+    void top;
+    const cellDecls = [...this.cells].map(([s, name]) =>
+      t.variableDeclarator(id(name), t.callExpression(t.memberExpression(id('G'), id('cell')), [this.sym(s)])),
+    );
+    const moduleBody: t.Statement[] = [
+      t.variableDeclaration('const', [t.variableDeclarator(id('C'), R('calls')), ...cellDecls]),
+      t.returnStatement(t.arrayExpression(thunks)),
+    ];
+    const instantiate = t.functionExpression(id('instantiate'), [id('G')], t.blockStatement(moduleBody));
+
+    const header: t.Statement[] = [
+      t.variableDeclaration('const', [
+        t.variableDeclarator(id('$F'), rcall('forms', t.stringLiteral(this.program.path), t.stringLiteral(this.program.text))),
+      ]),
+    ];
+    const constants: t.VariableDeclarator[] = [];
+    for (const [s, name] of this.symbols) constants.push(t.variableDeclarator(id(name), rcall('sym', t.stringLiteral(s.name))));
+    for (const { name, ref } of this.data.values()) {
+      let value: t.Expression = rcall('at', t.memberExpression(id('$F'), t.numericLiteral(ref.form), true), ...ref.path.map((i) => t.numericLiteral(i)));
+      if (ref.drop) value = rcall('drop', value, t.numericLiteral(ref.drop));
+      constants.push(t.variableDeclarator(id(name), value));
+    }
+    if (constants.length > 0) header.push(t.variableDeclaration('const', constants));
+
+    if (options.format === 'esm') {
+      return t.file(
+        t.program([
+          t.importDeclaration([t.importNamespaceSpecifier(id('R'))], t.stringLiteral(options.runtime)),
+          ...header,
+          t.exportDefaultDeclaration(t.functionDeclaration(id('instantiate'), [id('G')], t.blockStatement(moduleBody))),
+        ]),
+      );
+    }
+    const factory = t.functionExpression(null, [id('R')], t.blockStatement([...header, t.returnStatement(instantiate)]));
+    return t.file(
+      t.program([t.expressionStatement(t.assignmentExpression('=', t.memberExpression(id('module'), id('exports')), factory))]),
+    );
+  }
+}
+
+export function emit(program: Program, options: EmitOptions): Emitted {
+  const ast = new Emitter(program).module(options);
+  const out = generate(
+    ast,
+    {
+      sourceMaps: true,
+      sourceFileName: program.path,
+      jsescOption: { minimal: false, isScriptContext: true },
+    },
+    // Source maps carry the source as text; the compiler reads it as bytes.
+    { [program.path]: Buffer.from(program.text, 'latin1').toString('utf8') },
+  );
+  return { code: out.code, map: { ...out.map, file: options.outFile } };
+}
