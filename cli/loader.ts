@@ -9,12 +9,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compile } from '../compiler/index.js';
 import * as R from '../runtime/compiled.js';
 import { parseProgram, type Source } from '../runtime/reader.js';
 import type { Instantiate, Loader } from '../runtime/session.js';
 
 const require = createRequire(import.meta.url);
+
+/** The compiler (and Babel with it) is loaded only when something is not in the cache yet. */
+function compiler(): typeof import('../compiler/index.js') {
+  return require('../compiler/index.js') as typeof import('../compiler/index.js');
+}
 
 /** Changes whenever the compiler is rebuilt, so stale output is never reused. */
 function compilerStamp(): string {
@@ -42,7 +46,7 @@ export function compilingLoader(options: LoaderOptions = {}): Loader {
       const parsed = parseProgram(src);
       if (parsed.error !== undefined) readError = { message: parsed.error.message, offset: parsed.starts[parsed.starts.length - 1] };
     } else {
-      const compiled = compile(resolvedPath, src.text, { format: 'cjs', runtime: '', outFile: name, generic: options.generic });
+      const compiled = compiler().compile(resolvedPath, src.text, { format: 'cjs', runtime: '', outFile: name, generic: options.generic });
       readError = compiled.readError;
       // Written under a temporary name and renamed, so a concurrent run never reads half a file.
       const tmp = `${file}.${process.pid}.tmp`;

@@ -110,7 +110,7 @@ class Emitter {
       return rcall('sync', t.nullLiteral(), this.frame(scope.parent), ...pairs);
     }
     const pairs = [...scope.vars.values()].flatMap((v) => [this.sym(v.name), id(v.id)]);
-    return assign(scope.envId, rcall('sync', id(scope.envId), this.frame(scope.parent), ...pairs));
+    return assign(scope.envId, rcall('syncCall', id(scope.envId), this.frame(scope.parent), id(`${scope.envId}_bound`), ...pairs));
   }
 
   /** After frame-reflective code ran in `scope`'s frame: read its locals back. */
@@ -330,7 +330,10 @@ class Emitter {
     ];
     if (locals.length > 0) decls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(id(v.id)))));
     if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
+    const bound = t.memberExpression(id('C'), id('bound'));
     decls.push(
+      t.variableDeclaration('let', [t.variableDeclarator(id(`${fn.scope.envId}_bound`), bound)]),
+      t.expressionStatement(t.assignmentExpression('=', bound, t.numericLiteral(0))),
       t.expressionStatement(t.updateExpression('++', depth())),
       t.variableDeclaration('let', [t.variableDeclarator(id('$k'), t.numericLiteral(1))]),
     );
@@ -436,6 +439,7 @@ class Emitter {
       for (const v of fn.scope.vars.values()) if (!v.param) rebind.push(t.expressionStatement(assign(v.id, id('undefined'))));
       rebind.push(
         t.expressionStatement(assign(fn.scope.envId, t.nullLiteral())),
+        t.expressionStatement(assign(`${fn.scope.envId}_bound`, t.numericLiteral(0))),
         t.expressionStatement(t.updateExpression('++', id('$k'))),
         t.expressionStatement(t.updateExpression('++', depth())),
         t.continueStatement(),

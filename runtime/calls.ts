@@ -18,6 +18,12 @@ export const TAIL = new VError('internal: pending tail call') as Value;
 export const calls = {
   depth: 0,
   owed: 0,
+  /**
+   * How many leading arguments of the call being entered were bound by partial
+   * application. Compiled code reads it on entry: the evaluator would have bound
+   * those in a frame of their own, which `penv` and `=` can tell apart.
+   */
+  bound: 0,
   tailFn: null as Value,
   tailArgs: [] as Value[],
 };
@@ -63,9 +69,14 @@ export function applyCompiled(fn: Lambda, args: Value[]): Value {
   }
   if (given < n) {
     // Partial application: a lambda waiting for the remaining formals.
-    const bound = args.slice();
-    const partial = ((...more: Value[]) => code(...bound, ...more)) as Code;
-    return new Lambda(formalsAfter(fn.formals, given), fn.body, fn.env, partial, n - given, fn.rest);
+    const origin = (fn.partial?.origin ?? fn.code) as (...a: Value[]) => Value;
+    const bound = [...(fn.partial?.bound ?? []), ...args];
+    const total = bound.length;
+    const wrapper = ((...more: Value[]) => {
+      calls.bound = total;
+      return origin(...bound, ...more);
+    }) as Code;
+    return new Lambda(formalsAfter(fn.formals, given), fn.body, fn.env, wrapper, n - given, fn.rest, { origin: origin as Code, bound });
   }
   if (fn.rest) return code(...args.slice(0, n), listFromArray(args.slice(n), true));
   return tooManyArgs(fn, given);

@@ -123,6 +123,15 @@ export function sync(env: Frame | null, parent: Frame, ...pairs: Value[]): Frame
   return f;
 }
 
+/**
+ * Like sync, for a lambda entered through partial application: its first `bound`
+ * parameters go in a parent frame of their own, as the evaluator binds them.
+ */
+export function syncCall(env: Frame | null, parent: Frame, bound: number, ...pairs: Value[]): Frame {
+  if (env !== null || bound === 0) return sync(env, parent, ...pairs);
+  return sync(null, sync(null, parent, ...pairs.slice(0, 2 * bound)), ...pairs.slice(2 * bound));
+}
+
 /** A local's value after frame-reflective code may have rebound it. */
 export function back(env: Frame, name: Sym, current: Value | undefined): Value | undefined {
   const v = env.own(name);

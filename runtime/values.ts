@@ -121,6 +121,8 @@ export class Lambda {
     /** For compiled lambdas: how many fixed formals come before `&`, and whether a rest list follows. */
     readonly arity = 0,
     readonly rest = false,
+    /** For a partial application of compiled code: the original code and the arguments bound so far. */
+    readonly partial?: { readonly origin: Code; readonly bound: readonly Value[] },
   ) {}
 }
 

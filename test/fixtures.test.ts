@@ -1,5 +1,6 @@
-// Runs every fixture through `valk run` as a child process and compares stdout,
-// exit status and (where a .err file exists) stderr byte for byte.
+// Runs every fixture through `valk run` as a child process, in each execution
+// mode, and compares stdout, exit status and (where a .err file exists) stderr
+// byte for byte: compiled, evaluated, and compiled with every fast path off.
 
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -27,15 +28,21 @@ async function limited<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
-function run(file: string, cwd: string): Promise<Result> {
-  return limited(() => spawnValk(file, cwd));
+const MODES: Record<string, string[]> = {
+  compiled: [],
+  interpret: ['--interpret'],
+  'no-fast-paths': ['--no-fast-paths'],
+};
+
+function run(file: string, cwd: string, flags: string[]): Promise<Result> {
+  return limited(() => spawnValk(file, cwd, flags));
 }
 
-function spawnValk(file: string, cwd: string): Promise<Result> {
+function spawnValk(file: string, cwd: string, flags: string[]): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [VALK_BIN, 'run', basename(file)],
+      [VALK_BIN, 'run', ...flags, basename(file)],
       { cwd, encoding: 'latin1', maxBuffer: 1 << 28, timeout: 120_000 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
@@ -46,8 +53,8 @@ function spawnValk(file: string, cwd: string): Promise<Result> {
 }
 
 for (const f of loadFixtures()) {
-  test(f.name, async (t) => {
-    const r = await run(f.file, f.dir);
+  for (const [mode, flags] of Object.entries(MODES)) test(`${f.name} [${mode}]`, async (t) => {
+    const r = await run(f.file, f.dir, flags);
     t.is(normalize(r.stdout), f.stdout, 'stdout');
     t.is(r.code, f.code, `exit status (stderr: ${r.stderr.slice(0, 500)})`);
     if (f.stderr !== undefined) t.is(r.stderr, f.stderr, 'stderr');
