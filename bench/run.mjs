@@ -9,12 +9,14 @@
 // Exits 1 when a result disagrees with the JavaScript one or a program fails.
 
 import { readdirSync } from 'node:fs';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { display } from '../dist/runtime/printer.js';
 import { Session } from '../dist/runtime/session.js';
+import { compilingLoader } from '../dist/cli/loader.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 /** The project root: the working directory of every session, so `(load "src/prelude.valk")` resolves. */
@@ -37,13 +39,17 @@ const ORDER = ['fib', 'tak', 'ackermann', 'nqueens', 'deriv', 'primes', 'strings
 
 /** @type {Record<string, (path: string, sink: (fd: 1 | 2, bytes: Buffer) => void) => () => unknown>} */
 const MODES = {
-  interpret: (path, sink) => {
-    const session = new Session({ cwd: ROOT, sink });
-    session.runFile(path);
-    session.out.flush();
-    return () => session.callGlobal('bench');
-  },
+  compiled: (path, sink) => load(path, { sink, loader: compilingLoader() }),
+  'compiled-nofast': (path, sink) => load(path, { sink, loader: compilingLoader(), fastPaths: false }),
+  interpret: (path, sink) => load(path, { sink }),
 };
+
+function load(path, options) {
+  const session = new Session({ cwd: ROOT, ...options });
+  session.runFile(path);
+  session.out.flush();
+  return () => session.callGlobal('bench');
+}
 
 // ---------------------------------------------------------------------------
 // Options.
@@ -167,6 +173,14 @@ function printTable(header, rows) {
 // ---------------------------------------------------------------------------
 // Main.
 // ---------------------------------------------------------------------------
+
+// Compiled programs recurse on the JS stack (the 100 000-element map does so
+// 100 000 deep), so the harness runs on a thread with a deep stack, as `valk run` does.
+if (isMainThread) {
+  const worker = new Worker(new URL(import.meta.url), { argv: process.argv.slice(2), resourceLimits: { stackSizeMb: 1024 } });
+  worker.on('exit', (code) => process.exit(code));
+  await new Promise(() => {});
+}
 
 const opts = parseArgs(process.argv.slice(2));
 const available = discoverPrograms();

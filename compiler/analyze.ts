@@ -30,7 +30,14 @@ const S = {
   bodyName: sym('_body'),
 };
 
+/** Builtins with inline fast paths, by the number of arguments they take there. */
+const PRIMS1: ReadonlyMap<string, PrimOp> = new Map([
+  ['-', 'neg'],
+  ['head', 'head'],
+  ['tail', 'tail'],
+] as const);
 const PRIMS: ReadonlyMap<string, PrimOp> = new Map([
+  ['cons', 'cons'],
   ['+', 'add'],
   ['-', 'sub'],
   ['*', 'mul'],
@@ -43,8 +50,15 @@ const PRIMS: ReadonlyMap<string, PrimOp> = new Map([
   ['!=', 'ne'],
 ] as const);
 
+/** Prelude functions the runtime has built in, with their number of parameters. */
+const NATIVES: ReadonlyMap<string, number> = new Map([
+  ['map', 2],
+  ['filter', 2],
+  ['foldl', 3],
+]);
+
 /** Globals whose standard meaning the analyzer compiles. */
-const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', ...PRIMS.keys()]);
+const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', ...PRIMS.keys(), ...PRIMS1.keys(), ...NATIVES.keys()]);
 
 export interface AnalyzeOptions {
   /** Compile every call generically (no specialised forms at all). */
@@ -202,12 +216,10 @@ class Analyzer {
     const args = cs.slice(1).map((c) => c.head);
     const argExpr = (i: number) => this.expr(args[i], scope, elementPos.get(cs[i + 1]));
     const guarded = (fast: Expr, guard: Sym[] = [head]): Expr => ({ k: 'guarded', guard, fast, slow: this.evalForm(form), loc });
-    const prim = PRIMS.get(head.name);
-    if (prim !== undefined) {
-      if (args.length === 2) return { k: 'prim', op: prim, name: head, args: [argExpr(0), argExpr(1)], loc };
-      if (args.length === 1 && prim === 'sub') return { k: 'prim', op: 'neg', name: head, args: [argExpr(0)], loc };
-      return undefined;
-    }
+    const prim = (args.length === 2 ? PRIMS : args.length === 1 ? PRIMS1 : undefined)?.get(head.name);
+    if (prim !== undefined) return { k: 'prim', op: prim, name: head, args: args.map((_, i) => argExpr(i)), loc };
+    if (PRIMS.has(head.name) || PRIMS1.has(head.name)) return undefined;
+    if (NATIVES.get(head.name) === args.length) return { k: 'native', name: head, args: args.map((_, i) => argExpr(i)), loc };
     switch (head) {
       case S.lambda: {
         if (args.length !== 2 || !literal(args[0]) || !literal(args[1]) || !isSymList(args[0])) return undefined;

@@ -37,13 +37,20 @@ export interface Emitted {
   readonly map: object;
 }
 
-const R = (name: string) => t.memberExpression(t.identifier('R'), t.identifier(name));
+/** Runtime exports the module uses; each is bound once to a module constant `$name`. */
+const usedRuntime = new Set<string>();
+const R = (name: string) => {
+  usedRuntime.add(name);
+  return t.identifier(`$${name}`);
+};
 const rcall = (name: string, ...args: t.Expression[]) => t.callExpression(R(name), args);
 const id = (name: string) => t.identifier(name);
 const assign = (target: string, value: t.Expression) => t.assignmentExpression('=', id(target), value);
 const seq = (...es: t.Expression[]) => (es.length === 1 ? es[0] : t.sequenceExpression(es));
 const isError = (e: t.Expression) => t.binaryExpression('instanceof', e, R('VError'));
 const depth = () => t.memberExpression(id('C'), id('depth'));
+/** Truthiness (spec §4.6): everything but 0 and Nil. */
+const truthy = (e: t.Expression) => t.logicalExpression('&&', t.binaryExpression('!==', e, t.numericLiteral(0)), t.binaryExpression('!==', e, t.nullLiteral()));
 
 /** Per-JS-function state: temporaries, and for lambdas the active-call count and self loop. */
 class FnCx {
@@ -143,13 +150,21 @@ class Emitter {
     for (const s of scopes.reverse()) {
       const r = this.temp(cx);
       const own = rcall('own', id(s.envId), this.sym(name));
-      e = t.conditionalExpression(t.binaryExpression('!==', assign(r, own), id('undefined')), id(r), e);
+      const bound = t.logicalExpression('&&', t.binaryExpression('!==', id(s.envId), t.nullLiteral()), t.binaryExpression('!==', assign(r, own), id('undefined')));
+      e = t.conditionalExpression(bound, id(r), e);
     }
     return e;
   }
 
+  /** A global's value, or the unbound Error. */
+  globalValue(name: Sym, cx: FnCx): t.Expression {
+    const r = this.temp(cx);
+    const v = t.memberExpression(this.cell(name), id('v'));
+    return t.conditionalExpression(t.binaryExpression('!==', assign(r, v), id('undefined')), id(r), rcall('unbound', this.sym(name)));
+  }
+
   read(e: Expr & { k: 'global' | 'local' }, cx: FnCx): t.Expression {
-    if (e.k === 'global') return this.viaFrames(e.name, cx.scope, null, this.at(rcall('global', this.cell(e.name)), e.loc), cx);
+    if (e.k === 'global') return this.viaFrames(e.name, cx.scope, null, this.at(this.globalValue(e.name, cx), e.loc), cx);
     const v = e.v;
     let value: t.Expression = this.at(id(v.id), e.loc);
     if (!v.param) {
@@ -194,23 +209,25 @@ class Emitter {
         return this.read(e, cx);
       case 'err':
         return this.at(rcall('err', t.stringLiteral(e.message)), e.loc);
-      case 'single':
-        return this.reflective(this.at(rcall('single', this.expr(e.e, cx)), e.loc), cx);
+      case 'single': {
+        // Only a function value is called; anything that is not an object is its own value.
+        const v = this.temp(cx);
+        const notObject = t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', assign(v, this.expr(e.e, cx))), t.stringLiteral('object')), t.binaryExpression('===', id(v), t.nullLiteral()));
+        return t.conditionalExpression(notObject, id(v), this.reflective(this.at(rcall('single', id(v)), e.loc), cx));
+      }
       case 'call':
         return this.call(e, cx);
-      case 'prim': {
-        const h = this.temp(cx);
-        const op = this.at(rcall(e.op, id(h), this.cell(e.name), ...e.args.map((a) => this.expr(a, cx))), e.loc);
-        const head = this.read({ k: 'global', name: e.name, loc: e.loc }, cx);
-        return t.conditionalExpression(isError(assign(h, head)), id(h), this.reflective(op, cx));
-      }
+      case 'prim':
+        return this.prim(e, cx);
+      case 'native':
+        return this.native(e, cx);
       case 'if': {
         const c = this.temp(cx);
         const otherwise = e.else === null ? t.nullLiteral() : this.expr(e.else, cx);
         return t.conditionalExpression(
           isError(assign(c, this.expr(e.cond, cx))),
           id(c),
-          t.conditionalExpression(rcall('truthy', id(c)), this.expr(e.then, cx), otherwise),
+          t.conditionalExpression(truthy(id(c)), this.expr(e.then, cx), otherwise),
         );
       }
       case 'seq':
@@ -228,6 +245,72 @@ class Emitter {
       case 'evalData':
         return this.at(this.evalData(this.dataRef(e.ref), e.asCode, cx), e.loc);
     }
+  }
+
+  /**
+   * Arithmetic and comparison on the head value h: inline while h is the standard
+   * builtin and the operands are numbers in range, else the runtime's full path.
+   */
+  prim(e: Expr & { k: 'prim' }, cx: FnCx): t.Expression {
+    const h = this.temp(cx);
+    const cell = this.cell(e.name);
+    const std = t.memberExpression(cell, id('std'));
+    const head = this.read({ k: 'global', name: e.name, loc: e.loc }, cx);
+    // Operands that are numerals or parameters are used as they are; others go through temporaries.
+    const setup: t.Expression[] = [];
+    const operands = e.args.map((a) => {
+      if ((a.k === 'lit' && typeof a.value === 'number') || (a.k === 'local' && a.v.param && a.v.scope === cx.scope)) return this.expr(a, cx);
+      const tmp = this.temp(cx);
+      setup.push(assign(tmp, this.expr(a, cx)));
+      return id(tmp);
+    });
+    const full = this.reflective(this.at(rcall(e.op, id(h), cell, ...operands), e.loc), cx);
+    const numeric = (x: t.Expression) =>
+      t.isNumericLiteral(x) || t.isUnaryExpression(x) ? [] : [t.binaryExpression('===', t.unaryExpression('typeof', x), t.stringLiteral('number'))];
+    const isStd = t.binaryExpression('===', id(h), std);
+    const list = (op: 'head' | 'tail', x: t.Expression) =>
+      t.conditionalExpression(t.logicalExpression('&&', isStd, t.binaryExpression('instanceof', x, R('Cons'))), t.memberExpression(x, id(op)), full);
+    if (e.op === 'head' || e.op === 'tail') return this.at(t.conditionalExpression(t.logicalExpression('&&', t.binaryExpression('!==', assign(h, head), std), isError(id(h))), id(h), seq(...setup, list(e.op, operands[0]))), e.loc);
+    if (e.op === 'cons') {
+      const [x, l] = operands;
+      const isList = t.logicalExpression('||', t.binaryExpression('===', l, t.nullLiteral()), t.binaryExpression('instanceof', l, R('Cons')));
+      const made = t.newExpression(R('Cons'), [x, l, t.booleanLiteral(false)]);
+      return this.at(t.conditionalExpression(t.logicalExpression('&&', t.binaryExpression('!==', assign(h, head), std), isError(id(h))), id(h), seq(...setup, t.conditionalExpression(t.logicalExpression('&&', isStd, isList), made, full))), e.loc);
+    }
+    const checks: t.Expression[] = [isStd, ...operands.flatMap(numeric)];
+    const all = (extra: t.Expression[]) => [...checks, ...extra].reduce((a, b) => t.logicalExpression('&&', a, b));
+    const [a, b] = operands;
+    let fast: t.Expression;
+    const compare = { lt: '<', gt: '>', le: '<=', ge: '>=' } as const;
+    const arith = { add: '+', sub: '-', mul: '*' } as const;
+    if (e.op in compare) {
+      const op = compare[e.op as keyof typeof compare];
+      fast = t.conditionalExpression(all([]), t.conditionalExpression(t.binaryExpression(op, a, b), t.numericLiteral(1), t.numericLiteral(0)), full);
+    } else if (e.op in arith) {
+      const r = this.temp(cx);
+      const op = arith[e.op as keyof typeof arith];
+      const safe = t.callExpression(R('isSafeInteger'), [assign(r, t.binaryExpression(op, a, b))]);
+      const result = e.op === 'mul' ? t.binaryExpression('+', id(r), t.numericLiteral(0)) : id(r);
+      fast = t.conditionalExpression(all([safe]), result, full);
+    } else fast = full;
+    // The head is evaluated first; an Error there is the value and the operands are not evaluated.
+    const headError = t.logicalExpression('&&', t.binaryExpression('!==', assign(h, head), std), isError(id(h)));
+    return this.at(t.conditionalExpression(headError, id(h), seq(...setup, fast)), e.loc);
+  }
+
+  /** A prelude list walker: the runtime's built-in version while the global holds the prelude's. */
+  native(e: Expr & { k: 'native' }, cx: FnCx): t.Expression {
+    const h = this.temp(cx);
+    const std = t.memberExpression(this.cell(e.name), id('std'));
+    const args = e.args.map((a) => {
+      const tmp = this.temp(cx);
+      return { tmp, init: assign(tmp, this.expr(a, cx)) };
+    });
+    const values = args.map((a) => id(a.tmp));
+    const builtIn = rcall(`native_${e.name.name}`, id(h), ...values);
+    const generic = this.reflective(rcall(`call${values.length}`, id(h), ...values), cx);
+    const headError = t.logicalExpression('&&', t.binaryExpression('!==', assign(h, this.read({ k: 'global', name: e.name, loc: e.loc }, cx)), std), isError(id(h)));
+    return this.at(t.conditionalExpression(headError, id(h), seq(...args.map((a) => a.init), t.conditionalExpression(t.binaryExpression('===', id(h), std), builtIn, generic))), e.loc);
   }
 
   guard(names: readonly Sym[]): t.Expression {
@@ -272,7 +355,7 @@ class Emitter {
       // A symbol value is looked up once more in the current frame (spec §5.3).
       const resolve = t.logicalExpression('&&', rcall('needsLookup', v), assign(temps[i], rcall('lookupIn', this.frame(cx.scope), v)));
       let store: t.Expression;
-      if (target.kind === 'global') store = t.assignmentExpression('=', t.memberExpression(this.cell(target.name), id('v')), v);
+      if (target.kind === 'global') store = t.callExpression(t.memberExpression(this.cell(target.name), id('set')), [v]);
       else {
         const env = id(target.v.scope.envId);
         const mirror = t.logicalExpression('&&', t.binaryExpression('!==', env, t.nullLiteral()), t.callExpression(t.memberExpression(env, id('set')), [this.sym(target.v.name), id(target.v.id)]));
@@ -330,15 +413,14 @@ class Emitter {
     ];
     if (locals.length > 0) decls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(id(v.id)))));
     if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
-    const bound = t.memberExpression(id('C'), id('bound'));
     decls.push(
-      t.variableDeclaration('let', [t.variableDeclarator(id(`${fn.scope.envId}_bound`), bound)]),
-      t.expressionStatement(t.assignmentExpression('=', bound, t.numericLiteral(0))),
       t.expressionStatement(t.updateExpression('++', depth())),
       t.variableDeclaration('let', [t.variableDeclarator(id('$k'), t.numericLiteral(1))]),
     );
     const body = cx.selfLooped ? [t.forStatement(null, null, null, t.blockStatement(bodyStmts))] : bodyStmts;
+    // After the formals, partial application passes how many arguments it bound (runtime/calls.ts).
     const params = [...fn.params, ...(fn.rest === null ? [] : [fn.rest])].map((v) => id(v.id));
+    params.push(id(`${fn.scope.envId}_bound`));
     const code = t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body]));
     void outer;
     return this.at(
@@ -373,7 +455,7 @@ class Emitter {
           t.expressionStatement(assign(c, this.expr(e.cond, cx))),
           t.ifStatement(isError(id(c)), t.blockStatement(this.leave(id(c), cx))),
           t.ifStatement(
-            rcall('truthy', id(c)),
+            truthy(id(c)),
             t.blockStatement(this.tail(e.then, cx)),
             t.blockStatement(e.else === null ? this.leave(t.nullLiteral(), cx) : this.tail(e.else, cx)),
           ),
@@ -490,21 +572,28 @@ class Emitter {
       t.variableDeclarator(id(name), t.callExpression(t.memberExpression(id('G'), id('cell')), [this.sym(s)])),
     );
     const moduleBody: t.Statement[] = [
-      t.variableDeclaration('const', [t.variableDeclarator(id('C'), R('calls')), ...cellDecls]),
+      t.variableDeclaration('const', [t.variableDeclarator(id('C'), id('$calls')), ...cellDecls]),
       t.returnStatement(t.arrayExpression(thunks)),
     ];
     const instantiate = t.functionExpression(id('instantiate'), [id('G')], t.blockStatement(moduleBody));
 
+    const aliases = [...usedRuntime, 'forms', 'sym', 'at', 'drop', 'calls'].filter((n, i, all) => all.indexOf(n) === i);
     const header: t.Statement[] = [
       t.variableDeclaration('const', [
-        t.variableDeclarator(id('$F'), rcall('forms', t.stringLiteral(this.program.path), t.stringLiteral(this.program.text))),
+        t.variableDeclarator(
+          t.objectPattern(aliases.map((n) => t.objectProperty(id(n), id(`$${n}`)))),
+          id('R'),
+        ),
+      ]),
+      t.variableDeclaration('const', [
+        t.variableDeclarator(id('$F'), t.callExpression(id('$forms'), [t.stringLiteral(this.program.path), t.stringLiteral(this.program.text)])),
       ]),
     ];
     const constants: t.VariableDeclarator[] = [];
-    for (const [s, name] of this.symbols) constants.push(t.variableDeclarator(id(name), rcall('sym', t.stringLiteral(s.name))));
+    for (const [s, name] of this.symbols) constants.push(t.variableDeclarator(id(name), t.callExpression(id('$sym'), [t.stringLiteral(s.name)])));
     for (const { name, ref } of this.data.values()) {
-      let value: t.Expression = rcall('at', t.memberExpression(id('$F'), t.numericLiteral(ref.form), true), ...ref.path.map((i) => t.numericLiteral(i)));
-      if (ref.drop) value = rcall('drop', value, t.numericLiteral(ref.drop));
+      let value: t.Expression = t.callExpression(id('$at'), [t.memberExpression(id('$F'), t.numericLiteral(ref.form), true), ...ref.path.map((i) => t.numericLiteral(i))]);
+      if (ref.drop) value = t.callExpression(id('$drop'), [value, t.numericLiteral(ref.drop)]);
       constants.push(t.variableDeclarator(id(name), value));
     }
     if (constants.length > 0) header.push(t.variableDeclaration('const', constants));
@@ -526,6 +615,7 @@ class Emitter {
 }
 
 export function emit(program: Program, options: EmitOptions): Emitted {
+  usedRuntime.clear();
   const ast = new Emitter(program).module(options);
   const out = generate(
     ast,

@@ -72,6 +72,8 @@ export type Expr = (
   | { readonly k: 'local'; readonly v: Var; readonly outer: Expr }
   | { readonly k: 'call'; readonly fn: Expr; readonly args: Expr[] }
   | { readonly k: 'prim'; readonly op: PrimOp; readonly name: Sym; readonly args: Expr[] }
+  /** A call of a prelude list walker that the runtime has built in (runtime/natives.ts). */
+  | { readonly k: 'native'; readonly name: Sym; readonly args: Expr[] }
   | { readonly k: 'single'; readonly e: Expr }
   | { readonly k: 'if'; readonly cond: Expr; readonly then: Expr; readonly else: Expr | null }
   | { readonly k: 'seq'; readonly items: Expr[] }
@@ -88,7 +90,7 @@ export type Expr = (
 /** Where `def`/`=` put a value: a global cell, or a compiled local. */
 export type Target = { readonly kind: 'global'; readonly name: Sym } | { readonly kind: 'local'; readonly v: Var };
 
-export type PrimOp = 'add' | 'sub' | 'mul' | 'div' | 'lt' | 'gt' | 'le' | 'ge' | 'eq' | 'ne' | 'neg';
+export type PrimOp = 'add' | 'sub' | 'mul' | 'div' | 'lt' | 'gt' | 'le' | 'ge' | 'eq' | 'ne' | 'neg' | 'head' | 'tail' | 'cons';
 
 /** A compiled file: its top-level forms in order, each an expression in the global frame. */
 export interface Program {

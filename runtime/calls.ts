@@ -18,12 +18,6 @@ export const TAIL = new VError('internal: pending tail call') as Value;
 export const calls = {
   depth: 0,
   owed: 0,
-  /**
-   * How many leading arguments of the call being entered were bound by partial
-   * application. Compiled code reads it on entry: the evaluator would have bound
-   * those in a frame of their own, which `penv` and `=` can tell apart.
-   */
-  bound: 0,
   tailFn: null as Value,
   tailArgs: [] as Value[],
 };
@@ -72,10 +66,9 @@ export function applyCompiled(fn: Lambda, args: Value[]): Value {
     const origin = (fn.partial?.origin ?? fn.code) as (...a: Value[]) => Value;
     const bound = [...(fn.partial?.bound ?? []), ...args];
     const total = bound.length;
-    const wrapper = ((...more: Value[]) => {
-      calls.bound = total;
-      return origin(...bound, ...more);
-    }) as Code;
+    // After the formals, the code learns how many arguments partial application bound: the
+    // evaluator would have bound those in a frame of their own, which `penv` can tell apart.
+    const wrapper = ((...more: Value[]) => origin(...bound, ...more, total)) as Code;
     return new Lambda(formalsAfter(fn.formals, given), fn.body, fn.env, wrapper, n - given, fn.rest, { origin: origin as Code, bound });
   }
   if (fn.rest) return code(...args.slice(0, n), listFromArray(args.slice(n), true));

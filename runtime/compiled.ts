@@ -6,7 +6,7 @@
 // the call with `reflectIn`, and reads the locals back: locals stay plain JS
 // variables on every other path.
 
-import { apply, applyCompiled, calls, callBuiltin, currentMachine, settle, tail, TAIL } from './calls.js';
+import { apply, applyCompiled, calls, callBuiltin, currentMachine, settle, tail as pendingTail, TAIL } from './calls.js';
 import { equal } from './equality.js';
 import { Cell, Frame } from './frame.js';
 import * as num from './numbers.js';
@@ -15,6 +15,8 @@ import { typeError } from './builtins/errors.js';
 import { Builtin, Cons, Lambda, Sym, VError, sym, toSexpr, type Code, type Value } from './values.js';
 
 export { calls, settle, sym, Builtin, Cons, Lambda, VError, TAIL };
+export const isSafeInteger = Number.isSafeInteger;
+export { map as native_map, filter as native_filter, foldl as native_foldl } from './natives.js';
 
 /** Returned by a call helper when the callee needs the caller's frame; the call is pending. */
 export const REFLECT = new VError('internal: reflective call pending') as Value;
@@ -72,22 +74,30 @@ function slow(fn: Value, args: Value[]): Value {
 }
 
 export function call0(f: Value): Value {
-  if (f instanceof Lambda && f.arity === 0 && !f.rest && f.code !== undefined) return settle((f.code as () => Value)());
+  if (f instanceof Lambda && f.direct === 0) {
+    const r = (f.code as () => Value)();
+    return r === TAIL ? settle(r) : r;
+  }
   return slow(f, []);
 }
 export function call1(f: Value, a: Value): Value {
-  if (f instanceof Lambda && f.arity === 1 && !f.rest && f.code !== undefined) return settle((f.code as (a: Value) => Value)(a));
+  if (f instanceof Lambda && f.direct === 1) {
+    const r = (f.code as (a: Value) => Value)(a);
+    return r === TAIL ? settle(r) : r;
+  }
   return slow(f, [a]);
 }
 export function call2(f: Value, a: Value, b: Value): Value {
-  if (f instanceof Lambda && f.arity === 2 && !f.rest && f.code !== undefined) {
-    return settle((f.code as (a: Value, b: Value) => Value)(a, b));
+  if (f instanceof Lambda && f.direct === 2) {
+    const r = (f.code as (a: Value, b: Value) => Value)(a, b);
+    return r === TAIL ? settle(r) : r;
   }
   return slow(f, [a, b]);
 }
 export function call3(f: Value, a: Value, b: Value, c: Value): Value {
-  if (f instanceof Lambda && f.arity === 3 && !f.rest && f.code !== undefined) {
-    return settle((f.code as (a: Value, b: Value, c: Value) => Value)(a, b, c));
+  if (f instanceof Lambda && f.direct === 3) {
+    const r = (f.code as (a: Value, b: Value, c: Value) => Value)(a, b, c);
+    return r === TAIL ? settle(r) : r;
   }
   return slow(f, [a, b, c]);
 }
@@ -103,7 +113,7 @@ export function single(v: Value): Value {
 
 /** A call in tail position of a lambda body: lambdas are left to the caller's trampoline. */
 export function tailCall(k: number, f: Value, args: Value[]): Value {
-  if (f instanceof Lambda) return tail(k, f, args);
+  if (f instanceof Lambda) return pendingTail(k, f, args);
   return slow(f, args);
 }
 
@@ -127,8 +137,8 @@ export function sync(env: Frame | null, parent: Frame, ...pairs: Value[]): Frame
  * Like sync, for a lambda entered through partial application: its first `bound`
  * parameters go in a parent frame of their own, as the evaluator binds them.
  */
-export function syncCall(env: Frame | null, parent: Frame, bound: number, ...pairs: Value[]): Frame {
-  if (env !== null || bound === 0) return sync(env, parent, ...pairs);
+export function syncCall(env: Frame | null, parent: Frame, bound: number | undefined, ...pairs: Value[]): Frame {
+  if (env !== null || !bound) return sync(env, parent, ...pairs);
   return sync(null, sync(null, parent, ...pairs.slice(0, 2 * bound)), ...pairs.slice(2 * bound));
 }
 
@@ -238,6 +248,15 @@ export function eq(h: Value, c: Cell, a: Value, b: Value): Value {
 }
 export function ne(h: Value, c: Cell, a: Value, b: Value): Value {
   if (h === c.std) return a === b || equal(a, b) ? 0 : 1;
+  return slow(h, [a, b]);
+}
+export function head(h: Value, _c: Cell, a: Value): Value {
+  return slow(h, [a]);
+}
+export function tail(h: Value, _c: Cell, a: Value): Value {
+  return slow(h, [a]);
+}
+export function cons(h: Value, _c: Cell, a: Value, b: Value): Value {
   return slow(h, [a, b]);
 }
 export function neg(h: Value, c: Cell, a: Value): Value {

@@ -18,7 +18,19 @@ export class Cell {
   v: Value | undefined = undefined;
   std: Value | undefined = NO_STANDARD;
   constructor(readonly name: Sym) {}
+
+  set(v: Value): void {
+    if (v !== this.std && this.std !== NO_STANDARD) rebinds.count++;
+    this.v = v;
+  }
 }
+
+/**
+ * Counts bindings of a standard name to anything else. Code that has checked
+ * the standard bindings it relies on only needs to check them again if this
+ * has moved (the prelude's list functions built into the runtime do).
+ */
+export const rebinds = { count: 0 };
 
 export class Frame {
   private readonly names: Sym[] = [];
@@ -35,7 +47,7 @@ export class Frame {
   /** Binds in this frame only, replacing an existing binding here (spec `=`). */
   set(name: Sym, v: Value): void {
     if (this.table !== undefined) {
-      this.cell(name).v = v;
+      this.cell(name).set(v);
       return;
     }
     const i = this.names.indexOf(name);

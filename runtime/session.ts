@@ -17,6 +17,9 @@ import { isNum, sym, VError, type BuiltinResult, type Control, type Kont, type V
 export const STDLIB_DIR = fileURLToPath(new URL('../../runtime/stdlib/', import.meta.url));
 
 const VALK_EXIT_CODE = sym('VALK_EXIT_CODE');
+/** Prelude functions whose meaning compiled code builds in (behind a guard that they still hold it). */
+const PRELUDE_STANDARD = ['fun', 'nil', 'map', 'filter', 'foldl'];
+const PRELUDE_PATH = join(STDLIB_DIR, 'prelude.valk');
 const VALK_LAST_VALUE = sym('VALK_LAST_VALUE');
 
 /** `path:line:col: error: message`, the source line, and a caret under the column. */
@@ -88,6 +91,21 @@ export interface CompiledFile {
  */
 export type Loader = (src: Source, resolvedPath: string) => CompiledFile;
 
+/** Marks the prelude's functions as standard once it has loaded (the load's value passes through). */
+class StandardK implements Kont {
+  constructor(private readonly global: Frame) {}
+  resume(_m: Control, v: Value): Value {
+    for (const name of PRELUDE_STANDARD) {
+      const cell = this.global.cell(sym(name));
+      cell.std = cell.v;
+    }
+    return v;
+  }
+  clone(): Kont {
+    return this;
+  }
+}
+
 export interface SessionOptions {
   /** Directory that relative paths in `load` and `read-file` are resolved against. */
   readonly cwd?: string;
@@ -158,6 +176,12 @@ export class Session {
   /** The `load` builtin: evaluates the file's forms in the caller's frame. */
   load(path: string, env: Frame, m: Control): BuiltinResult {
     const resolved = this.resolveLoad(path);
+    // Once the bundled prelude has run, its functions are the standard ones.
+    if (resolved === PRELUDE_PATH && env === this.global && this.fastPaths) m.push(new StandardK(this.global));
+    return this.loadInto(path, resolved, env, m);
+  }
+
+  private loadInto(path: string, resolved: string, env: Frame, m: Control): BuiltinResult {
     const src = this.readSource(path, resolved);
     if (src instanceof VError) {
       this.out.write(debug(src) + '\n');

@@ -123,7 +123,11 @@ export class Lambda {
     readonly rest = false,
     /** For a partial application of compiled code: the original code and the arguments bound so far. */
     readonly partial?: { readonly origin: Code; readonly bound: readonly Value[] },
-  ) {}
+  ) {
+    this.direct = code !== undefined && !rest ? arity : -1;
+  }
+  /** How many arguments `code` takes when it can be called with them directly; -1 otherwise. */
+  readonly direct: number;
 }
 
 export const NIL = null;

@@ -28,7 +28,7 @@ function nonEmpty(name: 'head' | 'tail', args: Value[]): Cons | VError {
 }
 
 /** `join` (spec §6.2): copies the accumulated cells, shares the last appended list's cells. */
-function join(args: Value[]): Value {
+export function join(args: Value[]): Value {
   if (args.length === 0) return countError(0, '>', 0);
   const first = args[0];
   if (first !== null && !(first instanceof Cons)) return typeError(first, ['List', 'List', 'Nil']);

@@ -1,0 +1,119 @@
+// The prelude's list walkers (map, filter, foldl) built into the runtime, for
+// compiled call sites whose `map` (...) is still the bundled prelude's. They
+// reproduce the prelude definitions exactly: the same calls of f in the same
+// order, the same results built with the same `join`, the same count of
+// active calls seen by `stack-depth`, and the same Errors. The prelude's
+// functions look their helpers up at every step, so while any of those is not
+// the standard one, and as soon as a call of f rebinds one, the work goes back
+// to the prelude's own definition.
+
+import { apply, calls, currentMachine } from './calls.js';
+import { join } from './builtins/lists.js';
+import { typeError } from './builtins/errors.js';
+import { rebinds, type Cell, type Frame } from './frame.js';
+import { Builtin, Cons, sym, truthy, VError, type Value } from './values.js';
+import { call1, call2 } from './compiled.js';
+
+/** Globals the prelude's list walkers call, besides themselves. */
+const HELPERS = ['==', 'list?', 'join', 'list', 'head', 'tail', 'nil'].map(sym);
+
+const helperCells = new WeakMap<Frame, Cell[]>();
+
+function helpersStandard(global: Frame): boolean {
+  let cells = helperCells.get(global);
+  if (cells === undefined) helperCells.set(global, (cells = HELPERS.map((s) => global.cell(s))));
+  for (const c of cells) if (c.v !== c.std) return false;
+  return true;
+}
+
+/** What the prelude's walkers do with something that is not a list: `head` of it. */
+function notAList(l: Value): VError {
+  return typeError(l, ['List', 'List']);
+}
+
+/** The current value of a global, as the prelude's code would look it up. */
+function current(global: Frame, name: string): Value {
+  const v = global.lookup(sym(name));
+  return v === undefined ? new VError(`LEnv: Symbol \`${name}\` is not bound`) : v;
+}
+
+/** f may only be called here if it cannot need the walker's own frame. */
+function plainCallee(f: Value): boolean {
+  return !(f instanceof Builtin && f.reflective);
+}
+
+/** Joins results from the last level back to the first, as each level's `join` does. */
+function joinBack(firsts: Value[], rest: Value): Value {
+  let acc = rest;
+  for (let i = firsts.length - 1; i >= 0; i--) acc = join([firsts[i], acc]);
+  return acc;
+}
+
+export function map(std: Value, f: Value, l: Value): Value {
+  const global = currentMachine().global;
+  if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, l], global);
+  if (l === null) return null;
+  if (!(l instanceof Cons)) return notAList(l);
+  const base = calls.depth;
+  const firsts: Value[] = [];
+  const epoch = rebinds.count;
+  let rest: Value = null;
+  for (let c: Cons | null = l; c !== null; c = c.tail) {
+    calls.depth = base + firsts.length + 1;
+    firsts.push(new Cons(call1(f, c.head), null, true));
+    if (rebinds.count !== epoch) {
+      // The level that made this call goes on with whatever `map` and `tail` are now.
+      rest = apply(current(global, 'map'), [f, apply(current(global, 'tail'), [c], global)], global);
+      break;
+    }
+  }
+  calls.depth = base;
+  return joinBack(firsts, rest);
+}
+
+export function filter(std: Value, f: Value, l: Value): Value {
+  const global = currentMachine().global;
+  if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, l], global);
+  if (l === null) return null;
+  if (!(l instanceof Cons)) return notAList(l);
+  const base = calls.depth;
+  const firsts: Value[] = [];
+  const epoch = rebinds.count;
+  let rest: Value = null;
+  for (let c: Cons | null = l; c !== null; c = c.tail) {
+    calls.depth = base + firsts.length + 1;
+    const keep = call1(f, c.head);
+    // The level's `if`: an Error condition is the value join receives.
+    firsts.push(keep instanceof VError ? keep : truthy(keep) ? new Cons(c.head, null, true) : null);
+    if (rebinds.count !== epoch) {
+      rest = apply(current(global, 'filter'), [f, apply(current(global, 'tail'), [c], global)], global);
+      break;
+    }
+  }
+  calls.depth = base;
+  return joinBack(firsts, rest);
+}
+
+export function foldl(std: Value, f: Value, z: Value, l: Value): Value {
+  const global = currentMachine().global;
+  if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, z, l], global);
+  const base = calls.depth;
+  const epoch = rebinds.count;
+  let acc = z;
+  let c: Value = l;
+  let level = 0;
+  for (; c instanceof Cons; c = c.tail) {
+    // Each step is a tail call of foldl, which the count of active calls keeps.
+    calls.depth = base + ++level;
+    acc = call2(f, acc, c.head);
+    if (rebinds.count !== epoch) {
+      // The next level was already this foldl; it looks everything up afresh.
+      const next = apply(current(global, 'tail'), [c], global);
+      const r = apply(std, [f, acc, next], global);
+      calls.depth = base;
+      return r;
+    }
+  }
+  calls.depth = base;
+  return c === null ? acc : notAList(c);
+}
