@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
+import { compileTree } from './compile.js';
 import { runFiles } from './run.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +35,18 @@ export async function main(argv: string[]): Promise<void> {
         .example('$0 run examples/word-stats.valk', 'run one program'),
     async (argv) => {
       process.exit(await runFiles({ files: argv.files, prelude: argv.prelude, interpret: argv.interpret, fastPaths: argv.fastPaths }));
+    },
+  )
+  .command(
+    'compile <sources..>',
+    'Compile .valk files (or folders of them) to ES modules with source maps',
+    (y) =>
+      y
+        .positional('sources', { type: 'string', array: true, demandOption: true, describe: '.valk files or folders' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output folder' })
+        .example('$0 compile src -o dist', 'compile a folder tree'),
+    (argv) => {
+      process.exit(compileTree({ sources: argv.sources, outDir: argv.out }));
     },
   )
   .demandCommand(1, 'Give a command, e.g. `valk run app.valk`.')

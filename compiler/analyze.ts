@@ -25,6 +25,7 @@ const S = {
   eval: sym('eval'),
   do: sym('do'),
   select: sym('select'),
+  load: sym('load'),
   amp: sym('&'),
   fnName: sym('_fn'),
   bodyName: sym('_body'),
@@ -58,7 +59,7 @@ const NATIVES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** Globals whose standard meaning the analyzer compiles. */
-const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', ...PRIMS.keys(), ...PRIMS1.keys(), ...NATIVES.keys()]);
+const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', 'load', ...PRIMS.keys(), ...PRIMS1.keys(), ...NATIVES.keys()]);
 
 export interface AnalyzeOptions {
   /** Compile every call generically (no specialised forms at all). */
@@ -260,6 +261,10 @@ class Analyzer {
         if (fn === undefined) return undefined;
         const bind: Expr = { k: 'bind', op: 'def', targets: [{ kind: 'global', name }], values: [{ k: 'lambda', fn, loc }], loc };
         return guarded(bind, [head, S.lambda, S.def]);
+      }
+      case S.load: {
+        if (args.length !== 1 || typeof args[0] !== 'string' || scope.kind !== 'top') return undefined;
+        return guarded({ k: 'load', path: args[0], call: this.call(cs, scope, loc), loc });
       }
       case S.eval: {
         if (args.length !== 1 || !(args[0] instanceof Cons) || !args[0].quoted) return undefined;

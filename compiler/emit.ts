@@ -24,6 +24,11 @@ type Generate = typeof import('@babel/generator').default;
 const generate: Generate = (generateModule as unknown as { default?: Generate }).default ?? (generateModule as unknown as Generate);
 
 export interface EmitOptions {
+  /**
+   * For the ES module form: the module specifier that a literal `(load PATH)` imports,
+   * or undefined to leave that load to the runtime.
+   */
+  readonly resolveLoad?: (path: string) => string | undefined;
   /** `esm`: an ES module importing the runtime; `cjs`: `module.exports = (R) => module`, for `valk run`. */
   readonly format: 'esm' | 'cjs';
   /** The module specifier of the runtime (ESM form). */
@@ -67,9 +72,13 @@ class Emitter {
   private readonly symbols = new Map<Sym, string>();
   private readonly data = new Map<string, { name: string; ref: DataRef }>();
   private readonly cells = new Map<Sym, string>();
+  private readonly imports = new Map<string, string>();
   private nextTemp = 0;
 
-  constructor(private readonly program: Program) {}
+  constructor(
+    private readonly program: Program,
+    private readonly options: EmitOptions,
+  ) {}
 
   // ---- module-level names ----
 
@@ -221,6 +230,13 @@ class Emitter {
         return this.prim(e, cx);
       case 'native':
         return this.native(e, cx);
+      case 'load': {
+        const specifier = this.options.format === 'esm' ? this.options.resolveLoad?.(e.path) : undefined;
+        if (specifier === undefined) return this.expr(e.call, cx);
+        let name = this.imports.get(specifier);
+        if (name === undefined) this.imports.set(specifier, (name = `m${this.imports.size}`));
+        return this.at(rcall('loadModule', id(name), t.stringLiteral(e.path)), e.loc);
+      }
       case 'if': {
         const c = this.temp(cx);
         const otherwise = e.else === null ? t.nullLiteral() : this.expr(e.else, cx);
@@ -557,7 +573,8 @@ class Emitter {
 
   // ---- the module ----
 
-  module(options: EmitOptions): t.File {
+  module(): t.File {
+    const options = this.options;
     const top = new FnCx(null, null, null);
     const thunks = this.program.forms.map((f) => {
       const cx = new FnCx(null, null, null);
@@ -602,8 +619,13 @@ class Emitter {
       return t.file(
         t.program([
           t.importDeclaration([t.importNamespaceSpecifier(id('R'))], t.stringLiteral(options.runtime)),
+          ...[...this.imports].map(([spec, name]) => t.importDeclaration([t.importDefaultSpecifier(id(name))], t.stringLiteral(spec))),
           ...header,
           t.exportDefaultDeclaration(t.functionDeclaration(id('instantiate'), [id('G')], t.blockStatement(moduleBody))),
+          // Runs this module as a program: script mode, then exit with VALK_EXIT_CODE.
+          t.exportNamedDeclaration(
+            t.functionDeclaration(id('main'), [], t.blockStatement([t.returnStatement(t.callExpression(t.memberExpression(id('R'), id('runMain')), [id('instantiate')]))])),
+          ),
         ]),
       );
     }
@@ -616,7 +638,7 @@ class Emitter {
 
 export function emit(program: Program, options: EmitOptions): Emitted {
   usedRuntime.clear();
-  const ast = new Emitter(program).module(options);
+  const ast = new Emitter(program, options).module();
   const out = generate(
     ast,
     {

@@ -72,6 +72,8 @@ export type Expr = (
   | { readonly k: 'local'; readonly v: Var; readonly outer: Expr }
   | { readonly k: 'call'; readonly fn: Expr; readonly args: Expr[] }
   | { readonly k: 'prim'; readonly op: PrimOp; readonly name: Sym; readonly args: Expr[] }
+  /** `(load "literal")` at top level: a module import where the output has one, else `call`. */
+  | { readonly k: 'load'; readonly path: string; readonly call: Expr }
   /** A call of a prelude list walker that the runtime has built in (runtime/natives.ts). */
   | { readonly k: 'native'; readonly name: Sym; readonly args: Expr[] }
   | { readonly k: 'single'; readonly e: Expr }

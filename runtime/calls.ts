@@ -22,13 +22,25 @@ export const calls = {
   tailArgs: [] as Value[],
 };
 
-/** The running program's evaluator, which compiled code hands data and interpreted lambdas to. */
+/** What compiled code needs of the running program (a Session). */
+export interface Host {
+  readonly machine: Machine;
+  /** Runs a compiled module's forms as `load` does, in the global frame. */
+  runModule(instantiate: (global: Frame) => Array<() => Value>, loadPath: string): void;
+}
+
+/** The running program, whose evaluator compiled code hands data and interpreted lambdas to. */
+let host: Host | undefined;
 let machine: Machine | undefined;
-export function attachMachine(m: Machine): void {
-  machine = m;
+export function attachHost(h: Host): void {
+  host = h;
+  machine = h.machine;
 }
 export function currentMachine(): Machine {
   return machine!;
+}
+export function currentHost(): Host {
+  return host!;
 }
 
 export function tooManyArgs(fn: Lambda, given: number): VError {

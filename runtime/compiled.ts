@@ -6,7 +6,7 @@
 // the call with `reflectIn`, and reads the locals back: locals stay plain JS
 // variables on every other path.
 
-import { apply, applyCompiled, calls, callBuiltin, currentMachine, settle, tail as pendingTail, TAIL } from './calls.js';
+import { apply, applyCompiled, calls, callBuiltin, currentHost, currentMachine, settle, tail as pendingTail, TAIL } from './calls.js';
 import { equal } from './equality.js';
 import { Cell, Frame } from './frame.js';
 import * as num from './numbers.js';
@@ -115,6 +115,12 @@ export function single(v: Value): Value {
 export function tailCall(k: number, f: Value, args: Value[]): Value {
   if (f instanceof Lambda) return pendingTail(k, f, args);
   return slow(f, args);
+}
+
+/** `(load "path")` compiled into an import of that file's module (spec §6.6): returns Nil. */
+export function loadModule(instantiate: (global: Frame) => Array<() => Value>, path: string): Value {
+  currentHost().runModule(instantiate, path);
+  return null;
 }
 
 /** Finishes the pending reflective call with the caller's frame. */

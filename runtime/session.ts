@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installBuiltins } from './builtins/index.js';
-import { attachMachine, calls } from './calls.js';
+import { attachHost, calls, type Host } from './calls.js';
 import { Frame } from './frame.js';
 import { Machine } from './machine.js';
 import { Output, type Sink } from './output.js';
@@ -91,14 +91,18 @@ export interface CompiledFile {
  */
 export type Loader = (src: Source, resolvedPath: string) => CompiledFile;
 
+function markStandard(global: Frame): void {
+  for (const name of PRELUDE_STANDARD) {
+    const cell = global.cell(sym(name));
+    cell.std = cell.v;
+  }
+}
+
 /** Marks the prelude's functions as standard once it has loaded (the load's value passes through). */
 class StandardK implements Kont {
   constructor(private readonly global: Frame) {}
   resume(_m: Control, v: Value): Value {
-    for (const name of PRELUDE_STANDARD) {
-      const cell = this.global.cell(sym(name));
-      cell.std = cell.v;
-    }
+    markStandard(this.global);
     return v;
   }
   clone(): Kont {
@@ -119,7 +123,7 @@ export interface SessionOptions {
   readonly loader?: Loader;
 }
 
-export class Session {
+export class Session implements Host {
   readonly global = new Frame(null, true);
   readonly out: Output;
   readonly machine = new Machine(this.global);
@@ -134,7 +138,7 @@ export class Session {
     this.fastPaths = options.fastPaths ?? true;
     this.loader = options.loader;
     installBuiltins(this, this.fastPaths);
-    attachMachine(this.machine);
+    attachHost(this);
   }
 
   resolve(path: string): string {
@@ -222,6 +226,17 @@ export class Session {
       this.out.writeErr(formatDiagnostic({ src, offset: compiled.readError.offset }, compiled.readError.message));
     }
     return compiled;
+  }
+
+  /** A module compiled ahead of time, loaded by a literal `(load PATH)` of compiled code. */
+  runModule(instantiate: Instantiate, loadPath: string): void {
+    this.runCompiled({ instantiate, readError: undefined }, true);
+    if (this.resolveLoad(loadPath) === PRELUDE_PATH && this.fastPaths) markStandard(this.global);
+  }
+
+  /** Runs a module compiled ahead of time as the program (script mode). */
+  runMain(instantiate: Instantiate): void {
+    this.runCompiled({ instantiate, readError: undefined }, false);
   }
 
   /**

@@ -1,0 +1,84 @@
+// `valk compile SRC... -o OUT`: one ES module and one source map per .valk file.
+//
+// A literal `(load PATH)` becomes an import of the module compiled from PATH
+// when that file is among the sources (PATH is taken relative to the source
+// root, which plays the part of the working directory), or of the bundled
+// standard library's module for `src/prelude.valk` and its siblings.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { compile } from '../compiler/index.js';
+import { Source } from '../runtime/reader.js';
+import { formatDiagnostic, STDLIB_DIR } from '../runtime/session.js';
+
+export interface CompileTreeOptions {
+  readonly sources: readonly string[];
+  readonly outDir: string;
+  /** The module specifier compiled code imports the runtime from. */
+  readonly runtime?: string;
+}
+
+interface Unit {
+  readonly file: string;
+  readonly root: string;
+  readonly out: string;
+}
+
+function valkFiles(dir: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && !e.name.startsWith('.')) valkFiles(p, out);
+    } else if (e.name.endsWith('.valk')) out.push(p);
+  }
+}
+
+/** A relative import specifier from one output file to another. */
+function specifier(from: string, to: string): string {
+  const rel = relative(dirname(from), to).split(sep).join('/');
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/** Compiles the sources; returns the exit status (1 when a file has a syntax error). */
+export function compileTree(options: CompileTreeOptions): number {
+  const units: Unit[] = [];
+  const outDir = resolve(options.outDir);
+  for (const s of options.sources) {
+    const src = resolve(s);
+    if (!existsSync(src)) {
+      process.stderr.write(`valk: cannot compile ${s}: no such file or directory\n`);
+      return 2;
+    }
+    const isDir = statSync(src).isDirectory();
+    const files: string[] = [];
+    if (isDir) valkFiles(src, files);
+    else files.push(src);
+    const root = isDir ? src : dirname(src);
+    for (const file of files) units.push({ file, root, out: join(outDir, relative(root, file).replace(/\.valk$/, '.js')) });
+  }
+  const byFile = new Map(units.map((u) => [u.file, u]));
+  let status = 0;
+  for (const u of units) {
+    const resolveLoad = (path: string): string | undefined => {
+      const target = byFile.get(resolve(u.root, path));
+      if (target !== undefined) return specifier(u.out, target.out);
+      const std = /^(?:\.\/)?src\/(.+)\.valk$/.exec(path);
+      if (std !== null && existsSync(join(STDLIB_DIR, `${std[1]}.valk`))) return `valk/stdlib/${std[1]}.js`;
+      return undefined;
+    };
+    const text = readFileSync(u.file).toString('latin1');
+    const name = basename(u.out);
+    const sourcePath = relative(dirname(u.out), u.file).split(sep).join('/');
+    const compiled = compile(sourcePath, text, { format: 'esm', runtime: options.runtime ?? 'valk/runtime', outFile: name, resolveLoad });
+    if (compiled.readError !== undefined) {
+      const src = new Source(relative(process.cwd(), u.file), text);
+      process.stderr.write(formatDiagnostic({ src, offset: compiled.readError.offset }, compiled.readError.message));
+      status = 1;
+    }
+    mkdirSync(dirname(u.out), { recursive: true });
+    writeFileSync(u.out, `${compiled.code}\n//# sourceMappingURL=${name}.map\n`);
+    writeFileSync(`${u.out}.map`, JSON.stringify(compiled.map));
+  }
+  process.stderr.write(`valk: compiled ${units.length} file${units.length === 1 ? '' : 's'} into ${relative(process.cwd(), outDir) || '.'}\n`);
+  return status;
+}
