@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as R from '../runtime/compiled.js';
-import { parseProgram, type Source } from '../runtime/reader.js';
+import type { Source } from '../runtime/reader.js';
 import type { Instantiate, Loader } from '../runtime/session.js';
 
 const require = createRequire(import.meta.url);
@@ -41,13 +41,8 @@ export function compilingLoader(options: LoaderOptions = {}): Loader {
     const key = createHash('sha1').update(`${stamp}\0${options.generic ?? false}\0${resolvedPath}\0`).update(src.text, 'latin1').digest('hex');
     const name = `${basename(resolvedPath).replace(/[^A-Za-z0-9_.-]/g, '_')}-${key.slice(0, 16)}.cjs`;
     const file = join(dir, name);
-    let readError: { message: string; offset: number } | undefined;
-    if (existsSync(file)) {
-      const parsed = parseProgram(src);
-      if (parsed.error !== undefined) readError = { message: parsed.error.message, offset: parsed.starts[parsed.starts.length - 1] };
-    } else {
+    if (!existsSync(file)) {
       const compiled = compiler().compile(resolvedPath, src.text, { format: 'cjs', runtime: '', outFile: name, generic: options.generic });
-      readError = compiled.readError;
       // Written under a temporary name and renamed, so a concurrent run never reads half a file.
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(`${file}.map`, JSON.stringify(compiled.map));
@@ -55,6 +50,6 @@ export function compilingLoader(options: LoaderOptions = {}): Loader {
       renameSync(tmp, file);
     }
     const factory = require(file) as (runtime: typeof R) => Instantiate;
-    return { instantiate: factory(R), readError };
+    return factory(R);
   };
 }

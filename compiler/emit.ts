@@ -187,7 +187,9 @@ class Emitter {
     if (loc !== undefined) {
       node.loc = {
         start: { line: loc.line, column: loc.column, index: 0 },
-        end: { line: loc.line, column: loc.column + 1, index: 0 },
+        // Only datum starts are known. Babel maps a call's closing parenthesis to one column
+        // before its end, and other nodes' ends to the end itself: both land on the start here.
+        end: { line: loc.line, column: t.isCallExpression(node) ? loc.column + 1 : loc.column, index: 0 },
         filename: this.program.path,
         identifierName: undefined,
       };

@@ -10,7 +10,7 @@ import { Frame } from './frame.js';
 import { Machine } from './machine.js';
 import { Output, type Sink } from './output.js';
 import { debug } from './printer.js';
-import { parseProgram, readErrorPos, Source, type Pos } from './reader.js';
+import { parseProgram, readErrorPos, Source, type ParsedProgram, type Pos } from './reader.js';
 import { isNum, sym, VError, type BuiltinResult, type Control, type Kont, type Value } from './values.js';
 
 /** The bundled standard library, which `src/...` load paths fall back to. */
@@ -46,7 +46,7 @@ class ProgramK implements Kont {
   readonly driver = true;
   constructor(
     private readonly session: Session,
-    private readonly forms: Value[],
+    private readonly file: ParsedFile,
     private i: number,
     private readonly env: Frame,
     private readonly isLoad: boolean,
@@ -55,41 +55,41 @@ class ProgramK implements Kont {
 
   resume(m: Control, v: Value): BuiltinResult {
     if (v instanceof VError) {
-      this.session.out.write(debug(v) + '\n');
+      this.session.reportTopLevel(this.file, this.i - 1, v);
       if (!this.isLoad) return null;
     } else this.last = v;
     return this.next(m);
   }
 
   next(m: Control): BuiltinResult {
-    if (this.i >= this.forms.length) {
+    if (this.i >= this.file.parsed.forms.length) {
       if (this.isLoad && this.last !== undefined) this.env.set(VALK_LAST_VALUE, this.last);
       return null;
     }
-    const form = this.forms[this.i++];
+    const form = this.file.parsed.forms[this.i++];
     m.push(this);
     return m.evalTail(form, this.env);
   }
 
   clone(): Kont {
-    return new ProgramK(this.session, this.forms, this.i, this.env, this.isLoad, this.last);
+    return new ProgramK(this.session, this.file, this.i, this.env, this.isLoad, this.last);
   }
 }
 
 /** A compiled file, ready to run against a global frame: one thunk per top-level form. */
 export type Instantiate = (global: Frame) => Array<() => Value>;
 
-export interface CompiledFile {
-  readonly instantiate: Instantiate;
-  /** The reader error that ends the file, with its byte offset. */
-  readonly readError: { readonly message: string; readonly offset: number } | undefined;
-}
-
 /**
  * Compiles a file for running (the compile-on-demand path, supplied by whoever
  * runs programs compiled; the runtime itself never imports the compiler).
  */
-export type Loader = (src: Source, resolvedPath: string) => CompiledFile;
+export type Loader = (src: Source, resolvedPath: string) => Instantiate;
+
+/** A file's text with its top-level forms, for running and for reporting where an Error came from. */
+interface ParsedFile {
+  readonly src: Source;
+  readonly parsed: ParsedProgram;
+}
 
 function markStandard(global: Frame): void {
   for (const name of PRELUDE_STANDARD) {
@@ -166,15 +166,25 @@ export class Session implements Host {
     }
   }
 
-  private parse(src: Source): Value[] {
+  /** Parses a file, reporting a syntax error on stderr at once (the Error itself is its last form). */
+  private parse(src: Source): ParsedFile {
     const parsed = parseProgram(src);
-    if (parsed.error !== undefined) this.reportSyntaxError(parsed.error);
-    return parsed.forms;
+    if (parsed.error !== undefined) {
+      const pos = readErrorPos.get(parsed.error);
+      if (pos !== undefined) this.out.writeErr(formatDiagnostic(pos, parsed.error.message));
+    }
+    return { src, parsed };
   }
 
-  reportSyntaxError(err: VError): void {
-    const pos = readErrorPos.get(err);
-    if (pos !== undefined) this.out.writeErr(formatDiagnostic(pos, err.message));
+  /**
+   * A top-level form gave an Error: its debug form on stdout (spec §1.1, §6.6), and
+   * where it came from on stderr (a syntax error was reported when the file was read).
+   */
+  reportTopLevel(file: ParsedFile | undefined, index: number, err: VError): void {
+    this.out.write(debug(err) + '\n');
+    if (file === undefined || err === file.parsed.error) return;
+    const offset = file.parsed.starts[index];
+    if (offset !== undefined) this.out.writeErr(formatDiagnostic({ src: file.src, offset }, err.message));
   }
 
   /** The `load` builtin: evaluates the file's forms in the caller's frame. */
@@ -191,13 +201,14 @@ export class Session implements Host {
       this.out.write(debug(src) + '\n');
       return src;
     }
+    const file = this.parse(src);
     // Compiled code keeps its own frames in JS; a file loaded into a call frame is evaluated instead.
-    const compiled = this.loader !== undefined && env === this.global ? this.compileFile(src, resolved) : undefined;
+    const compiled = this.loader !== undefined && env === this.global ? this.compileFile(file, resolved) : undefined;
     if (compiled !== undefined) {
-      this.runCompiled(compiled, true);
+      this.runCompiled(compiled, file, true);
       return null;
     }
-    return new ProgramK(this, this.parse(src), 0, env, true, undefined).next(m);
+    return new ProgramK(this, file, 0, env, true, undefined).next(m);
   }
 
   /** Script mode for one file (spec §1.1). */
@@ -208,44 +219,42 @@ export class Session implements Host {
       this.out.write(debug(src) + '\n');
       return;
     }
-    const compiled = this.loader !== undefined ? this.compileFile(src, resolved) : undefined;
-    if (compiled !== undefined) this.runCompiled(compiled, false);
-    else this.runSource(src);
+    const file = this.parse(src);
+    const compiled = this.loader !== undefined ? this.compileFile(file, resolved) : undefined;
+    if (compiled !== undefined) this.runCompiled(compiled, file, false);
+    else this.machine.execute((m) => new ProgramK(this, file, 0, this.global, false, undefined).next(m));
   }
 
   /** The compiled file, or undefined when the compiler failed on it (then it is evaluated). */
-  private compileFile(src: Source, resolved: string): CompiledFile | undefined {
-    let compiled: CompiledFile;
+  private compileFile(file: ParsedFile, resolved: string): Instantiate | undefined {
     try {
-      compiled = this.loader!(src, resolved);
+      return this.loader!(file.src, resolved);
     } catch (e) {
-      this.out.writeErr(`valk: internal compiler error in ${src.path} (${(e as Error).message}); evaluating it instead\n`);
+      this.out.writeErr(`valk: internal compiler error in ${file.src.path} (${(e as Error).message}); evaluating it instead\n`);
       return undefined;
     }
-    if (compiled.readError !== undefined) {
-      this.out.writeErr(formatDiagnostic({ src, offset: compiled.readError.offset }, compiled.readError.message));
-    }
-    return compiled;
   }
 
   /** A module compiled ahead of time, loaded by a literal `(load PATH)` of compiled code. */
   runModule(instantiate: Instantiate, loadPath: string): void {
-    this.runCompiled({ instantiate, readError: undefined }, true);
+    this.runCompiled(instantiate, undefined, true);
     if (this.resolveLoad(loadPath) === PRELUDE_PATH && this.fastPaths) markStandard(this.global);
   }
 
   /** Runs a module compiled ahead of time as the program (script mode). */
   runMain(instantiate: Instantiate): void {
-    this.runCompiled({ instantiate, readError: undefined }, false);
+    this.runCompiled(instantiate, undefined, false);
   }
 
   /**
    * Runs compiled top-level forms in the global frame: script mode stops a file at
    * an Error value, `load` prints it and goes on (spec §1.1, §6.6).
    */
-  private runCompiled(file: CompiledFile, isLoad: boolean): void {
+  private runCompiled(instantiate: Instantiate, file: ParsedFile | undefined, isLoad: boolean): void {
     let last: Value | undefined;
-    for (const form of file.instantiate(this.global)) {
+    const forms = instantiate(this.global);
+    for (let i = 0; i < forms.length; i++) {
+      const form = forms[i];
       let v: Value;
       try {
         v = form();
@@ -256,13 +265,14 @@ export class Session implements Host {
         v = new VError(e instanceof RangeError ? 'Stack overflow: too many nested calls' : `Internal error: ${(e as Error).message}`);
       }
       if (v instanceof VError) {
-        this.out.write(debug(v) + '\n');
+        this.reportTopLevel(file, i, v);
         if (!isLoad) return;
       } else last = v;
     }
     if (isLoad && last !== undefined) this.global.set(VALK_LAST_VALUE, last);
   }
 
+  /** Script mode for text that is not a file (always evaluated). */
   runSource(src: Source): void {
     const program = new ProgramK(this, this.parse(src), 0, this.global, false, undefined);
     this.machine.execute((m) => program.next(m));
