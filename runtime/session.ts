@@ -182,7 +182,8 @@ export class Session implements Host {
    */
   reportTopLevel(file: ParsedFile | undefined, index: number, err: VError): void {
     this.out.write(debug(err) + '\n');
-    if (file === undefined || err === file.parsed.error) return;
+    const { parsed } = file ?? {};
+    if (file === undefined || parsed === undefined || (parsed.error !== undefined && index === parsed.forms.length - 1)) return;
     const offset = file.parsed.starts[index];
     if (offset !== undefined) this.out.writeErr(formatDiagnostic({ src: file.src, offset }, err.message));
   }
