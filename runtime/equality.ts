@@ -3,6 +3,9 @@
 import { Cons, Lambda, VError, type Value } from './values.js';
 
 export function equal(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  // Numbers, strings and Nil are equal only when identical; structure needs two objects.
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   const work: Value[] = [a, b];
   while (work.length > 0) {
     const y = work.pop()!;
