@@ -2,21 +2,26 @@
 // JavaScript (NAME.js, `run()`) and as Valkyria (NAME.valk, global `bench`)
 // in every execution mode, checks that all of them return the same result,
 // times each with tinybench, and prints a table of times and valk/JS ratios.
+// Then it measures how fast the compiler compiles: a generated program of
+// about 12 000 lines (gen-program.mjs), the bench programs and the prelude.
 //
-//   node bench/run.mjs [--quick] [--mode NAME]... [PROGRAM...]
+//   node bench/run.mjs [--quick] [--mode NAME]... [--compile-speed-only | --no-compile-speed] [PROGRAM...]
 //
-// Needs the runtime built into dist/ (`npm run bench` builds it first).
-// Exits 1 when a result disagrees with the JavaScript one or a program fails.
+// Needs the runtime and compiler built into dist/ (`npm run bench` builds them
+// first). Exits 1 when a result disagrees with the JavaScript one, a program
+// fails, or the generated program prints an Error; 2 on bad arguments.
 
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isMainThread, Worker } from 'node:worker_threads';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { display } from '../dist/runtime/printer.js';
 import { Session } from '../dist/runtime/session.js';
 import { compilingLoader } from '../dist/cli/loader.js';
+import { compile } from '../dist/compiler/index.js';
+import { generateProgram } from './gen-program.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 /** The project root: the working directory of every session, so `(load "src/prelude.valk")` resolves. */
@@ -34,7 +39,7 @@ const ORDER = ['fib', 'tak', 'ackermann', 'nqueens', 'deriv', 'primes', 'strings
 // file (and any compilation) happens in the mode function, outside the
 // measured time. `sink` collects the program's output: the programs print
 // nothing, so any output (an Error report from loading, say) fails the check.
-// Add compiled modes here; everything else picks them up from this table.
+// Everything else picks the modes up from this table.
 // ---------------------------------------------------------------------------
 
 /** @type {Record<string, (path: string, sink: (fd: 1 | 2, bytes: Buffer) => void) => () => unknown>} */
@@ -55,16 +60,20 @@ function load(path, options) {
 // Options.
 // ---------------------------------------------------------------------------
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--mode NAME]... [PROGRAM...]
-  PROGRAM      run only these programs (default: all in bench/programs/)
-  --mode NAME  run only this execution mode (repeatable; default: all of ${Object.keys(MODES).join(', ')})
-  --quick      fewer iterations: a rough figure in a fraction of the time`;
+const USAGE = `usage: node bench/run.mjs [--quick] [--mode NAME]... [--compile-speed-only | --no-compile-speed] [PROGRAM...]
+  PROGRAM               run only these programs (default: all in bench/programs/)
+  --mode NAME           run only this execution mode (repeatable; default: all of ${Object.keys(MODES).join(', ')})
+  --quick               fewer iterations: a rough figure in a fraction of the time
+  --compile-speed-only  only the compile-speed section (no execution table)
+  --no-compile-speed    only the execution table`;
 
 function parseArgs(argv) {
-  const opts = { quick: false, modes: [], programs: [] };
+  const opts = { quick: false, modes: [], programs: [], table: true, compileSpeed: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opts.quick = true;
+    else if (a === '--compile-speed-only') opts.table = false;
+    else if (a === '--no-compile-speed') opts.compileSpeed = false;
     else if (a === '--mode') opts.modes.push(argv[++i]);
     else if (a.startsWith('--mode=')) opts.modes.push(a.slice('--mode='.length));
     else if (a === '--help' || a === '-h') {
@@ -75,6 +84,7 @@ function parseArgs(argv) {
   }
   for (const m of opts.modes) if (!(m in MODES)) fail(`unknown mode ${m}; modes: ${Object.keys(MODES).join(', ')}`);
   if (opts.modes.length === 0) opts.modes = Object.keys(MODES);
+  if (!opts.table && !opts.compileSpeed) fail(`--compile-speed-only and --no-compile-speed leave nothing to run\n${USAGE}`);
   return opts;
 }
 
@@ -171,6 +181,194 @@ function printTable(header, rows) {
 }
 
 // ---------------------------------------------------------------------------
+// The execution table.
+// ---------------------------------------------------------------------------
+
+/** The execution table; returns the number of failures. */
+async function runTable(opts, programs) {
+  console.log('times are medians in ms; ratio = valk time / JS time');
+  let failures = 0;
+  const rows = [];
+  const ratios = Object.fromEntries(opts.modes.map((m) => [m, []]));
+
+  for (const name of programs) {
+    const valkPath = join(PROGRAMS_DIR, `${name}.valk`);
+    const { run } = await import(pathToFileURL(join(PROGRAMS_DIR, `${name}.js`)).href);
+    const expected = jsDisplay(run());
+    const js = measure(`${name} js`, run, opts.quick, true);
+    const row = [name, expected.length > 24 ? expected.slice(0, 21) + '...' : expected, fmtMs(js.median)];
+    const cells = [];
+    for (const mode of opts.modes) {
+      let problem;
+      let call;
+      const out = collector();
+      try {
+        call = MODES[mode](valkPath, out.sink);
+        const actual = display(call());
+        if (actual !== expected) problem = `result ${JSON.stringify(actual)}, JS gave ${JSON.stringify(expected)}`;
+        else if (out.text() !== '') problem = `printed ${JSON.stringify(out.text())}`;
+      } catch (e) {
+        problem = `threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+      }
+      if (problem !== undefined) {
+        failures++;
+        console.error(`FAIL ${name} [${mode}]: ${problem}`);
+        cells.push('FAIL', '-');
+        continue;
+      }
+      const valk = measure(`${name} ${mode}`, call, opts.quick, false);
+      const ratio = valk.median / js.median;
+      ratios[mode].push(ratio);
+      cells.push(fmtMs(valk.median), fmtRatio(ratio));
+    }
+    rows.push([...row, ...cells]);
+    console.error(`  ${name}: done`);
+  }
+
+  console.log('');
+  const header = ['program', 'result', 'JS ms'];
+  for (const m of opts.modes) header.push(`${m} ms`, `${m}/JS`);
+  const geo = ['geometric mean', '', ''];
+  for (const m of opts.modes) {
+    const rs = ratios[m];
+    geo.push('', rs.length === 0 ? '-' : fmtRatio(Math.exp(rs.reduce((s, r) => s + Math.log(r), 0) / rs.length)));
+  }
+  printTable(header, [...rows, geo]);
+  return failures;
+}
+
+// ---------------------------------------------------------------------------
+// Compile speed.
+//
+// Times `compile()` from dist/compiler (reader, analyzer, emitter and source
+// map; no file I/O) on the text of each input, after a warm-up, and reports
+// the median time per compile and the throughput in source lines per second
+// (every line counts, blank lines and comments included). The main input is
+// a generated program (gen-program.mjs, fixed seed), which is first run once
+// with the evaluator and must print no Error: timing the compilation of code
+// that does not run would measure nothing useful.
+// ---------------------------------------------------------------------------
+
+const GENERATED_LINES = 12000;
+const GENERATED_SEED = 1;
+/** Throughput the compiler is measured against, in lines per second. */
+const TARGET_LINES_PER_S = 50000;
+const PRELUDE = join(ROOT, 'runtime', 'stdlib', 'prelude.valk');
+
+function countLines(text) {
+  if (text === '') return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/**
+ * Runs the generated program with the evaluator; returns a description of
+ * the problem, or undefined when it printed no Error and reached its end.
+ */
+function checkGenerated(text) {
+  const dir = mkdtempSync(join(tmpdir(), 'valk-bench-'));
+  const path = join(dir, 'generated.valk');
+  const out = collector();
+  try {
+    writeFileSync(path, text, 'latin1');
+    const session = new Session({ cwd: ROOT, sink: out.sink });
+    session.runFile(path);
+    session.out.flush();
+  } catch (e) {
+    return `threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const lines = out.text().split('\n');
+  const errors = lines.filter((l) => l.includes('Error'));
+  if (errors.length > 0) return `printed ${errors.length} Error line(s), the first: ${errors[0]}`;
+  if (lines.at(-2) !== 'done') return `did not reach its end; last line: ${JSON.stringify(lines.at(-2))}`;
+  return undefined;
+}
+
+/**
+ * Median ms of compile(path, text) and the size of the JavaScript it produces.
+ * Each phase (warm-up, then measurement) runs until it has both its minimum
+ * number of compiles and its minimum time; an input that takes over a
+ * second to compile gets one warm-up compile and five measured ones, and
+ * --quick gives every input one warm-up compile and three measured ones.
+ */
+function timeCompile(path, text, quick) {
+  const options = { format: 'esm', runtime: 'valk/runtime', outFile: basename(path).replace(/\.valk$/, '.js') };
+  let outChars = 0;
+  const once = () => {
+    const t0 = performance.now();
+    const r = compile(path, text, options);
+    const ms = performance.now() - t0;
+    if (r.readError !== undefined) throw new Error(`${path}: read error ${r.readError.message}`);
+    outChars = r.code.length;
+    return ms;
+  };
+  const run = (minIters, minMs, samples = []) => {
+    const start = performance.now();
+    while (samples.length < minIters || performance.now() - start < minMs) samples.push(once());
+    return samples;
+  };
+  // The first compile is always part of the warm-up.
+  const slow = once() > 1000;
+  if (!quick && !slow) run(2, 500);
+  const samples = (quick ? run(3, 0) : slow ? run(5, 0) : run(10, 1500)).sort((x, y) => x - y);
+  const mid = samples.length >> 1;
+  const median = samples.length % 2 === 1 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  return { median, samples: samples.length, outChars };
+}
+
+function fmtKB(chars) {
+  const kb = chars / 1024;
+  return kb < 10 ? kb.toFixed(1) : fmtInt(kb);
+}
+
+function fmtInt(n) {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
+/** The compile-speed section; returns the number of failures. */
+function runCompileSpeed(opts) {
+  console.log('');
+  console.log(`compile speed: compile() from dist/compiler, median of several runs after a warm-up; target ${fmtInt(TARGET_LINES_PER_S)} lines/s`);
+  const text = generateProgram({ lines: GENERATED_LINES, seed: GENERATED_SEED });
+  const problem = checkGenerated(text);
+  if (problem !== undefined) {
+    console.error(`FAIL generated program (seed ${GENERATED_SEED}): ${problem}`);
+    return 1;
+  }
+  const inputs = [{ label: `generated (seed ${GENERATED_SEED})`, path: join(BENCH_DIR, 'generated.valk'), text }];
+  for (const name of discoverPrograms()) {
+    const path = join(PROGRAMS_DIR, `${name}.valk`);
+    inputs.push({ label: `programs/${name}.valk`, path, text: readFileSync(path).toString('latin1'), program: true });
+  }
+  inputs.push({ label: 'prelude.valk', path: PRELUDE, text: readFileSync(PRELUDE).toString('latin1') });
+
+  const rows = [];
+  const programTotals = { lines: 0, ms: 0, outChars: 0, bytes: 0 };
+  let generated;
+  for (const input of inputs) {
+    const lines = countLines(input.text);
+    const r = timeCompile(input.path, input.text, opts.quick);
+    const perS = (lines / r.median) * 1000;
+    if (generated === undefined) generated = perS;
+    if (input.program) {
+      programTotals.lines += lines;
+      programTotals.ms += r.median;
+      programTotals.outChars += r.outChars;
+      programTotals.bytes += input.text.length;
+    }
+    rows.push([input.label, fmtInt(lines), fmtKB(input.text.length), fmtMs(r.median), fmtInt(perS), fmtKB(r.outChars), String(r.samples)]);
+    console.error(`  compile ${input.label}: done`);
+  }
+  const t = programTotals;
+  rows.splice(rows.length - 1, 0, ['all bench programs', fmtInt(t.lines), fmtKB(t.bytes), fmtMs(t.ms), fmtInt((t.lines / t.ms) * 1000), fmtKB(t.outChars), '']);
+  printTable(['input', 'lines', 'KB', 'ms/compile', 'lines/s', 'JS out KB', 'runs'], rows);
+  const verdict = generated >= TARGET_LINES_PER_S ? 'meets' : 'does NOT meet';
+  console.log(`generated program: ${fmtInt(generated)} lines/s, ${verdict} the target of ${fmtInt(TARGET_LINES_PER_S)} lines/s (${(generated / TARGET_LINES_PER_S).toFixed(2)}x)`);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
 // Main.
 // ---------------------------------------------------------------------------
 
@@ -192,57 +390,11 @@ console.log(
     `${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}` +
     (opts.quick ? ', --quick' : ''),
 );
-console.log('times are medians in ms; ratio = valk time / JS time');
 
 let failures = 0;
-const rows = [];
-const ratios = Object.fromEntries(opts.modes.map((m) => [m, []]));
-
-for (const name of programs) {
-  const valkPath = join(PROGRAMS_DIR, `${name}.valk`);
-  const { run } = await import(pathToFileURL(join(PROGRAMS_DIR, `${name}.js`)).href);
-  const expected = jsDisplay(run());
-  const js = measure(`${name} js`, run, opts.quick, true);
-  const row = [name, expected.length > 24 ? expected.slice(0, 21) + '...' : expected, fmtMs(js.median)];
-  const cells = [];
-  for (const mode of opts.modes) {
-    let problem;
-    let call;
-    const out = collector();
-    try {
-      call = MODES[mode](valkPath, out.sink);
-      const actual = display(call());
-      if (actual !== expected) problem = `result ${JSON.stringify(actual)}, JS gave ${JSON.stringify(expected)}`;
-      else if (out.text() !== '') problem = `printed ${JSON.stringify(out.text())}`;
-    } catch (e) {
-      problem = `threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
-    }
-    if (problem !== undefined) {
-      failures++;
-      console.error(`FAIL ${name} [${mode}]: ${problem}`);
-      cells.push('FAIL', '-');
-      continue;
-    }
-    const valk = measure(`${name} ${mode}`, call, opts.quick, false);
-    const ratio = valk.median / js.median;
-    ratios[mode].push(ratio);
-    cells.push(fmtMs(valk.median), fmtRatio(ratio));
-  }
-  rows.push([...row, ...cells]);
-  console.error(`  ${name}: done`);
-}
-
-console.log('');
-const header = ['program', 'result', 'JS ms'];
-for (const m of opts.modes) header.push(`${m} ms`, `${m}/JS`);
-const geo = ['geometric mean', '', ''];
-for (const m of opts.modes) {
-  const rs = ratios[m];
-  geo.push('', rs.length === 0 ? '-' : fmtRatio(Math.exp(rs.reduce((s, r) => s + Math.log(r), 0) / rs.length)));
-}
-printTable(header, [...rows, geo]);
-
+if (opts.table) failures += await runTable(opts, programs);
+if (opts.compileSpeed) failures += runCompileSpeed(opts);
 if (failures > 0) {
-  console.error(`\n${failures} result(s) disagreed with JavaScript or failed`);
+  console.error(`\n${failures} check(s) failed`);
   process.exit(1);
 }
