@@ -108,9 +108,8 @@ class Analyzer {
     options: AnalyzeOptions,
   ) {
     forms.forEach((f, i) => this.index(f, { form: i, path: [] }));
+    // Whether a name still holds its standard value is decided at run time, by the guards.
     this.specialised = options.generic ? new Set() : new Set(SPECIALISED);
-    // A program that rebinds one of these names itself gets the generic call everywhere.
-    for (const f of forms) this.findRebindings(f);
   }
 
   private index(v: Value, ref: DataRef): void {
@@ -118,18 +117,6 @@ class Analyzer {
     this.refs.set(v, ref);
     let i = 0;
     for (let c: Cons | null = v; c !== null; c = c.tail, i++) this.index(c.head, { form: ref.form, path: [...ref.path, i] });
-  }
-
-  private findRebindings(v: Value): void {
-    const work = [v];
-    while (work.length > 0) {
-      const x = work.pop();
-      if (!(x instanceof Cons)) continue;
-      if ((x.head === S.def || x.head === S.assign || x.head === S.fun) && x.tail !== null && x.tail.head instanceof Cons) {
-        for (const n of elements(x.tail.head)) if (n instanceof Sym) this.specialised.delete(n.name);
-      }
-      for (let c: Cons | null = x; c !== null; c = c.tail) work.push(c.head);
-    }
   }
 
   ref(v: Cons): DataRef {

@@ -20,9 +20,20 @@ export class Cell {
   constructor(readonly name: Sym) {}
 
   set(v: Value): void {
-    if (v !== this.std && this.std !== NO_STANDARD) rebinds.count++;
+    if (standardBeingDefined?.has(this.name)) this.std = v;
+    else if (v !== this.std && this.std !== NO_STANDARD) rebinds.count++;
     this.v = v;
   }
+}
+
+/**
+ * While the bundled prelude loads, the names it defines that compiled code
+ * builds in become standard as they are defined, so the prelude's own later
+ * forms (its `fun` definitions, say) are compiled with them.
+ */
+let standardBeingDefined: ReadonlySet<Sym> | undefined;
+export function defineStandard(names: ReadonlySet<Sym> | undefined): void {
+  standardBeingDefined = names;
 }
 
 /**

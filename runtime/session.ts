@@ -6,19 +6,19 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installBuiltins } from './builtins/index.js';
 import { attachHost, calls, type Host } from './calls.js';
-import { Frame } from './frame.js';
+import { defineStandard, Frame } from './frame.js';
 import { Machine } from './machine.js';
 import { Output, type Sink } from './output.js';
 import { debug } from './printer.js';
 import { parseProgram, readErrorPos, Source, type ParsedProgram, type Pos } from './reader.js';
-import { isNum, sym, VError, type BuiltinResult, type Control, type Kont, type Value } from './values.js';
+import { isNum, sym, VError, type BuiltinResult, type Control, type Kont, type Sym, type Value } from './values.js';
 
 /** The bundled standard library, which `src/...` load paths fall back to. */
 export const STDLIB_DIR = fileURLToPath(new URL('../../runtime/stdlib/', import.meta.url));
 
 const VALK_EXIT_CODE = sym('VALK_EXIT_CODE');
 /** Prelude functions whose meaning compiled code builds in (behind a guard that they still hold it). */
-const PRELUDE_STANDARD = ['fun', 'nil', 'map', 'filter', 'foldl'];
+const PRELUDE_STANDARD: ReadonlySet<Sym> = new Set(['fun', 'nil', 'map', 'filter', 'foldl'].map(sym));
 const PRELUDE_PATH = join(STDLIB_DIR, 'prelude.valk');
 const VALK_LAST_VALUE = sym('VALK_LAST_VALUE');
 
@@ -91,18 +91,10 @@ interface ParsedFile {
   readonly parsed: ParsedProgram;
 }
 
-function markStandard(global: Frame): void {
-  for (const name of PRELUDE_STANDARD) {
-    const cell = global.cell(sym(name));
-    cell.std = cell.v;
-  }
-}
-
-/** Marks the prelude's functions as standard once it has loaded (the load's value passes through). */
+/** Ends the loading of the bundled prelude (the load's value passes through). */
 class StandardK implements Kont {
-  constructor(private readonly global: Frame) {}
   resume(_m: Control, v: Value): Value {
-    markStandard(this.global);
+    defineStandard(undefined);
     return v;
   }
   clone(): Kont {
@@ -192,7 +184,10 @@ export class Session implements Host {
   load(path: string, env: Frame, m: Control): BuiltinResult {
     const resolved = this.resolveLoad(path);
     // Once the bundled prelude has run, its functions are the standard ones.
-    if (resolved === PRELUDE_PATH && env === this.global && this.fastPaths) m.push(new StandardK(this.global));
+    if (resolved === PRELUDE_PATH && env === this.global && this.fastPaths) {
+      defineStandard(PRELUDE_STANDARD);
+      m.push(new StandardK());
+    }
     return this.loadInto(path, resolved, env, m);
   }
 
@@ -238,8 +233,10 @@ export class Session implements Host {
 
   /** A module compiled ahead of time, loaded by a literal `(load PATH)` of compiled code. */
   runModule(instantiate: Instantiate, loadPath: string): void {
+    const prelude = this.resolveLoad(loadPath) === PRELUDE_PATH && this.fastPaths;
+    if (prelude) defineStandard(PRELUDE_STANDARD);
     this.runCompiled(instantiate, undefined, true);
-    if (this.resolveLoad(loadPath) === PRELUDE_PATH && this.fastPaths) markStandard(this.global);
+    if (prelude) defineStandard(undefined);
   }
 
   /** Runs a module compiled ahead of time as the program (script mode). */
