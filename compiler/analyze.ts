@@ -129,9 +129,13 @@ class Analyzer {
     return { line, column: col - 1 };
   }
 
+  /**
+   * A JS name for a Valkyria local: its letters, then `$` and a number. The emitter's
+   * own names (temporaries, cells, symbols, runtime bindings) never have that shape.
+   */
   private id(name: string): string {
     const clean = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
-    return `${clean || 'v'}_${this.nextId++}`;
+    return `${clean || 'v'}$${this.nextId++}`;
   }
 
   // ---- name resolution ----

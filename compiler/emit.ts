@@ -73,6 +73,7 @@ class Emitter {
   private readonly data = new Map<string, { name: string; ref: DataRef }>();
   private readonly cells = new Map<Sym, string>();
   private readonly imports = new Map<string, string>();
+  private readonly frameNames = new Map<string, Sym[]>();
   private nextTemp = 0;
 
   constructor(
@@ -118,35 +119,42 @@ class Emitter {
 
   // ---- frames for frame-reflective code ----
 
-  /** An expression giving the frame of `scope`, built from its JS locals if need be. */
+  /**
+   * An expression giving the frame of `scope`. A compiled scope builds it from its
+   * JS variables the first time it is needed; from then on the frame is the truth
+   * (writes go to both, reads prefer it), so it never needs building again.
+   */
   frame(scope: Scope | null): t.Expression {
     if (scope === null || scope.kind === 'top') return id('G');
     if (scope.kind === 'const') {
       const pairs = [...scope.names].flatMap(([k, ref]) => [this.sym(k), this.dataRef(ref)]);
       return rcall('sync', t.nullLiteral(), this.frame(scope.parent), ...pairs);
     }
-    const pairs = [...scope.vars.values()].flatMap((v) => [this.sym(v.name), id(v.id)]);
-    return assign(scope.envId, rcall('syncCall', id(scope.envId), this.frame(scope.parent), id(`${scope.envId}_bound`), ...pairs));
+    const vars = [...scope.vars.values()];
+    const names = this.scopeNames(scope, vars.map((v) => v.name));
+    const made = rcall('makeFrame', this.frame(scope.parent), id(`${scope.envId}_bound`), names, t.arrayExpression(vars.map((v) => id(v.id))));
+    return t.assignmentExpression('??=', id(scope.envId), made);
   }
 
-  /** After frame-reflective code ran in `scope`'s frame: read its locals back. */
-  writeBack(scope: Scope | null): t.Expression[] {
-    if (scope === null || scope.kind !== 'fn') return [];
-    return [...scope.vars.values()].map((v) => assign(v.id, rcall('back', id(scope.envId), this.sym(v.name), id(v.id))));
+  /** A module constant listing a scope's names, in the order its frame is built. */
+  private scopeNames(scope: FnScope, names: Sym[]): t.Identifier {
+    const name = `${scope.envId}_names`;
+    this.frameNames.set(name, names);
+    return id(name);
   }
 
   /** Runs `call` (which may answer REFLECT) and finishes a reflective call in the current frame. */
   reflective(call: t.Expression, cx: FnCx): t.Expression {
     const r = this.temp(cx);
     const env = this.frame(cx.scope);
-    const finish = seq(assign(r, rcall('reflectIn', env)), ...this.writeBack(cx.scope), id(r));
+    const finish = seq(assign(r, rcall('reflectIn', env)), id(r));
     return t.conditionalExpression(t.binaryExpression('===', assign(r, call), R('REFLECT')), finish, id(r));
   }
 
   /** Runs data with the evaluator in the current frame. */
   evalData(datum: t.Expression, asCode: boolean, cx: FnCx): t.Expression {
     const r = this.temp(cx);
-    return seq(assign(r, rcall(asCode ? 'evalCode' : 'evalIn', datum, this.frame(cx.scope))), ...this.writeBack(cx.scope), id(r));
+    return seq(assign(r, rcall(asCode ? 'evalCode' : 'evalIn', datum, this.frame(cx.scope))), id(r));
   }
 
   // ---- reading names ----
@@ -175,8 +183,14 @@ class Emitter {
   read(e: Expr & { k: 'global' | 'local' }, cx: FnCx): t.Expression {
     if (e.k === 'global') return this.viaFrames(e.name, cx.scope, null, this.at(this.globalValue(e.name, cx), e.loc), cx);
     const v = e.v;
-    let value: t.Expression = this.at(id(v.id), e.loc);
+    // Once the scope has a frame, frame-reflective code may have rebound the name there.
+    let value: t.Expression = t.conditionalExpression(
+      t.binaryExpression('===', id(v.scope.envId), t.nullLiteral()),
+      this.at(id(v.id), e.loc),
+      rcall('own', id(v.scope.envId), this.sym(v.name)),
+    );
     if (!v.param) {
+      // A name bound by `=` may not be bound yet: then the enclosing scopes answer.
       const r = this.temp(cx);
       value = t.conditionalExpression(t.binaryExpression('!==', assign(r, value), id('undefined')), id(r), this.expr(e.outer, cx));
     }
@@ -274,10 +288,10 @@ class Emitter {
     const cell = this.cell(e.name);
     const std = t.memberExpression(cell, id('std'));
     const head = this.read({ k: 'global', name: e.name, loc: e.loc }, cx);
-    // Operands that are numerals or parameters are used as they are; others go through temporaries.
+    // Numerals are used as they are; other operands go through temporaries.
     const setup: t.Expression[] = [];
     const operands = e.args.map((a) => {
-      if ((a.k === 'lit' && typeof a.value === 'number') || (a.k === 'local' && a.v.param && a.v.scope === cx.scope)) return this.expr(a, cx);
+      if (a.k === 'lit' && typeof a.value === 'number') return this.expr(a, cx);
       const tmp = this.temp(cx);
       setup.push(assign(tmp, this.expr(a, cx)));
       return id(tmp);
@@ -558,7 +572,7 @@ class Emitter {
       t.ifStatement(
         t.binaryExpression('===', id(r), R('REFLECT')),
         t.blockStatement([
-          t.expressionStatement(seq(assign(r, rcall('reflectIn', this.frame(cx.scope))), ...this.writeBack(cx.scope))),
+          t.expressionStatement(assign(r, rcall('reflectIn', this.frame(cx.scope)))),
         ]),
       ),
       t.ifStatement(t.binaryExpression('===', id(r), R('TAIL')), t.returnStatement(id(r))),
@@ -608,6 +622,8 @@ class Emitter {
         t.variableDeclarator(id('$F'), t.callExpression(id('$forms'), [t.stringLiteral(this.program.path), t.stringLiteral(this.program.text)])),
       ]),
     ];
+    // Frame name lists first: they may name symbols nothing else has used yet.
+    const frameNameDecls = [...this.frameNames].map(([name, syms]) => t.variableDeclarator(id(name), t.arrayExpression(syms.map((s) => this.sym(s)))));
     const constants: t.VariableDeclarator[] = [];
     for (const [s, name] of this.symbols) constants.push(t.variableDeclarator(id(name), t.callExpression(id('$sym'), [t.stringLiteral(s.name)])));
     for (const { name, ref } of this.data.values()) {
@@ -615,6 +631,7 @@ class Emitter {
       if (ref.drop) value = t.callExpression(id('$drop'), [value, t.numericLiteral(ref.drop)]);
       constants.push(t.variableDeclarator(id(name), value));
     }
+    constants.push(...frameNameDecls);
     if (constants.length > 0) header.push(t.variableDeclaration('const', constants));
 
     if (options.format === 'esm') {

@@ -140,18 +140,19 @@ export function sync(env: Frame | null, parent: Frame, ...pairs: Value[]): Frame
 }
 
 /**
- * Like sync, for a lambda entered through partial application: its first `bound`
- * parameters go in a parent frame of their own, as the evaluator binds them.
+ * A compiled lambda call's frame, built from its JS variables (names bound by `=`
+ * that are still undefined are left out). When the lambda was entered through
+ * partial application, its first `bound` parameters go in a parent frame of
+ * their own, as the evaluator binds them.
  */
-export function syncCall(env: Frame | null, parent: Frame, bound: number | undefined, ...pairs: Value[]): Frame {
-  if (env !== null || !bound) return sync(env, parent, ...pairs);
-  return sync(null, sync(null, parent, ...pairs.slice(0, 2 * bound)), ...pairs.slice(2 * bound));
-}
-
-/** A local's value after frame-reflective code may have rebound it. */
-export function back(env: Frame, name: Sym, current: Value | undefined): Value | undefined {
-  const v = env.own(name);
-  return v === undefined ? current : v;
+export function makeFrame(parent: Frame, bound: number | undefined, names: Sym[], values: Array<Value | undefined>): Frame {
+  const outer = bound ? new Frame(parent) : parent;
+  const f = new Frame(outer);
+  for (let i = 0; i < names.length; i++) {
+    const v = values[i];
+    if (v !== undefined) (i < (bound ?? 0) ? outer : f).set(names[i], v);
+  }
+  return f;
 }
 
 /** A name that frame-reflective code bound in a compiled scope's frame, if any. */
