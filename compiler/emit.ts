@@ -440,18 +440,29 @@ class Emitter {
     const cx = new FnCx(fn.scope, fn, codeName);
     const bodyStmts = this.tail(fn.body, cx);
     const locals = [...fn.scope.vars.values()].filter((v) => !v.param);
-    const decls: t.Statement[] = [
-      t.variableDeclaration('let', [t.variableDeclarator(id(fn.scope.envId), t.nullLiteral())]),
-    ];
-    if (locals.length > 0) decls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(id(v.id)))));
+    // The call's frame: its variables, and the Frame built from them when one is needed.
+    const frameDecls: t.Statement[] = [t.variableDeclaration('let', [t.variableDeclarator(id(fn.scope.envId), t.nullLiteral())])];
+    if (locals.length > 0) frameDecls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(id(v.id)))));
+    const decls: t.Statement[] = [];
     if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
     decls.push(
       t.expressionStatement(t.updateExpression('++', depth())),
       t.variableDeclaration('let', [t.variableDeclarator(id('$k'), t.numericLiteral(1))]),
     );
-    const body = cx.selfLooped ? [t.forStatement(null, null, null, t.blockStatement(bodyStmts))] : bodyStmts;
+    const formals = [...fn.params, ...(fn.rest === null ? [] : [fn.rest])];
+    let body: t.Statement[];
+    let params: t.Identifier[];
+    if (cx.selfLooped) {
+      // A self tail call starts a new round with a new frame: the parameters come in
+      // as `x_next` and every round binds its own `let x`.
+      params = formals.map((v) => id(`${v.id}_next`));
+      const round = formals.map((v) => t.variableDeclaration('let', [t.variableDeclarator(id(v.id), id(`${v.id}_next`))]));
+      body = [t.forStatement(null, null, null, t.blockStatement([...round, ...frameDecls, ...bodyStmts]))];
+    } else {
+      params = formals.map((v) => id(v.id));
+      body = [...frameDecls, ...bodyStmts];
+    }
     // After the formals, partial application passes how many arguments it bound (runtime/calls.ts).
-    const params = [...fn.params, ...(fn.rest === null ? [] : [fn.rest])].map((v) => id(v.id));
     params.push(id(`${fn.scope.envId}_bound`));
     const code = t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body]));
     void outer;
@@ -549,10 +560,10 @@ class Emitter {
       // The callee is this very code (same closure): rebind the parameters and go round again,
       // in a fresh frame. The loop counts as another active call, as the recursion would.
       cx.selfLooped = true;
-      const rebind: t.Statement[] = fn.params.map((p, i) => t.expressionStatement(assign(p.id, id(argTemps[i]))));
-      for (const v of fn.scope.vars.values()) if (!v.param) rebind.push(t.expressionStatement(assign(v.id, id('undefined'))));
+      // Each round declares the frame's variables afresh (see lambda), so closures made
+      // in one round keep that round's bindings, as they keep their call's frame.
+      const rebind: t.Statement[] = fn.params.map((p, i) => t.expressionStatement(assign(`${p.id}_next`, id(argTemps[i]))));
       rebind.push(
-        t.expressionStatement(assign(fn.scope.envId, t.nullLiteral())),
         t.expressionStatement(assign(`${fn.scope.envId}_bound`, t.numericLiteral(0))),
         t.expressionStatement(t.updateExpression('++', id('$k'))),
         t.expressionStatement(t.updateExpression('++', depth())),
