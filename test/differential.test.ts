@@ -163,20 +163,21 @@ interface Verdict {
   readonly message: string;
 }
 
-/** Runs the program every way and compares. */
-async function judge(text: string): Promise<Verdict> {
+/** Runs the program every way (or only in the given modes besides the evaluator) and compares. */
+async function judge(text: string, only?: readonly ModeName[]): Promise<Verdict> {
   const file = join(scratch, `p${counter++}.valk`);
   writeFileSync(file, Buffer.from(text, 'latin1'));
+  const modes = MODES.filter((m) => m === 'evaluated' || only === undefined || only.includes(m));
   const outcomes: Outcome[] = [];
-  for (const mode of MODES) outcomes.push(await runIn(mode, file));
-  const reference = outcomes[MODES.length - 1];
+  for (const mode of modes) outcomes.push(await runIn(mode, file));
+  const reference = outcomes[modes.length - 1];
   if (reference.hung || /call budget exhausted/.test(reference.stdout)) {
     return { ok: false, endless: true, signature: 'endless', message: `the generator made a program that does not end:\n${text}` };
   }
   const problems: string[] = [];
   const signature: string[] = [];
   outcomes.forEach((o, i) => {
-    const mode = MODES[i];
+    const mode = modes[i];
     if (o.hung) problems.push(`${mode} did not finish in ${WATCHDOG_MS} ms`);
     // stderr carries the CLI's diagnostics for top-level Errors; only the compiler giving up is a problem here.
     if (/internal compiler error/.test(o.stderr)) problems.push(`${mode}: ${show(o.stderr)}`);
@@ -187,7 +188,7 @@ async function judge(text: string): Promise<Verdict> {
   });
   if (outcomes.some((o) => !o.hung && o.stdout !== reference.stdout)) problems.push('stdout differs');
   if (problems.length === 0) return { ok: true, endless: false, signature: '', message: '' };
-  const outputs = outcomes.map((o, i) => `--- ${MODES[i]}:\n${o.hung ? '(did not finish)' : show(o.stdout)}`).join('\n');
+  const outputs = outcomes.map((o, i) => `--- ${modes[i]}:\n${o.hung ? '(did not finish)' : show(o.stdout)}`).join('\n');
   return { ok: false, endless: false, signature: signature.join(', '), message: `${problems.join('; ')}\n--- program:\n${text}${outputs}` };
 }
 
@@ -209,8 +210,9 @@ async function differential(t: ExecutionContext, arb: fc.Arbitrary<string>, numR
     const first = await judge(shrunk);
     let report = first.message || String(details.errorInstance);
     if (!first.ok && !first.endless) {
+      const failing = MODES.filter((m) => first.signature.includes(`${m}:`));
       const same = async (text: string) => {
-        const v = await judge(text);
+        const v = await judge(text, failing);
         return !v.ok && !v.endless && v.signature === first.signature;
       };
       const minimal = await minimiseProgram(shrunk, same, Date.now() + 40_000);

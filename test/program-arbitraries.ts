@@ -860,50 +860,83 @@ export function printTree(nodes: readonly Node[]): string {
   return nodes.map(show).join('\n') + '\n';
 }
 
-/** Every smaller program one edit away: a node deleted, replaced by one of its children, or by 0. */
+/** Every node's path, outermost first (a path indexes top-level forms, then list items). */
+function paths(forms: readonly Node[]): number[][] {
+  const out: number[][] = [];
+  const walk = (n: Node, p: number[]) => {
+    out.push(p);
+    if (typeof n !== 'string') n.items.forEach((c, i) => walk(c, [...p, i]));
+  };
+  forms.forEach((f, i) => walk(f, [i]));
+  return out;
+}
+
+function nodeAt(forms: readonly Node[], p: readonly number[]): Node {
+  let n = forms[p[0]];
+  for (const i of p.slice(1)) n = (n as { items: Node[] }).items[i];
+  return n;
+}
+
+/** The tree with the node at p replaced (or deleted, for null; not possible under a prefix). */
+function edited(forms: readonly Node[], p: readonly number[], by: Node | null): Node[] | undefined {
+  const rebuild = (n: Node, depth: number): Node | undefined => {
+    const list = n as { open: string; items: Node[] };
+    const i = p[depth];
+    const items = [...list.items];
+    if (depth === p.length - 1) {
+      if (by === null) {
+        if (list.open !== '(' && list.open !== '{') return undefined;
+        items.splice(i, 1);
+      } else items[i] = by;
+    } else {
+      const inner = rebuild(items[i], depth + 1);
+      if (inner === undefined) return undefined;
+      items[i] = inner;
+    }
+    return { open: list.open, items };
+  };
+  const out = [...forms];
+  if (p.length === 1) {
+    if (by === null) out.splice(p[0], 1);
+    else out[p[0]] = by;
+    return out;
+  }
+  const top = rebuild(forms[p[0]], 1);
+  if (top === undefined) return undefined;
+  out[p[0]] = top;
+  return out;
+}
+
+/** Smaller programs one edit away, biggest cuts first: whole forms, any node, a node replaced by a child, then by 0. */
 function* smallerTrees(forms: readonly Node[]): Generator<Node[]> {
-  function* edits(n: Node): Generator<Node | null> {
-    yield null;
-    if (typeof n !== 'string') {
-      if (n.open === '(' || n.open === '{') for (const c of n.items) yield c;
-      else yield n.items[0];
-    }
-    if (n !== '0') yield '0';
+  const all = paths(forms);
+  for (let i = 0; i < forms.length; i++) yield edited(forms, [i], null)!;
+  for (const p of all) {
+    if (p.length === 1) continue;
+    const t = edited(forms, p, null);
+    if (t !== undefined) yield t;
   }
-  // Edits of the node at each position, outermost first.
-  function* within(n: Node): Generator<Node | null> {
-    yield* edits(n);
-    if (typeof n === 'string') return;
-    for (let i = 0; i < n.items.length; i++) {
-      for (const e of within(n.items[i])) {
-        if (e === null && !(n.open === '(' || n.open === '{')) continue;
-        const items = [...n.items];
-        if (e === null) items.splice(i, 1);
-        else items[i] = e;
-        yield { open: n.open, items };
-      }
-    }
+  for (const p of all) {
+    const n = nodeAt(forms, p);
+    if (typeof n !== 'string') for (const c of n.items) yield edited(forms, p, c)!;
   }
-  for (let i = 0; i < forms.length; i++) {
-    for (const e of within(forms[i])) {
-      const out = [...forms];
-      if (e === null) out.splice(i, 1);
-      else out[i] = e;
-      yield out;
-    }
-  }
+  for (const p of all) if (nodeAt(forms, p) !== '0') yield edited(forms, p, '0')!;
 }
 
 /**
  * Shrinks a failing program by syntactic edits while `fails` still holds,
- * until no edit helps or the time is up.
+ * until no edit helps or the time is up. After a successful edit the search
+ * goes on from the same place in the (new) list of edits.
  */
 export async function minimiseProgram(text: string, fails: (t: string) => Promise<boolean>, deadline: number): Promise<string> {
   let forms = parseTree(text);
   let best = printTree(forms);
+  let start = 0;
   for (let progress = true; progress && Date.now() < deadline; ) {
     progress = false;
+    let k = 0;
     for (const candidate of smallerTrees(forms)) {
+      if (k++ < start) continue;
       if (Date.now() >= deadline) break;
       const t = printTree(candidate);
       if (t.length >= best.length) continue;
@@ -911,8 +944,14 @@ export async function minimiseProgram(text: string, fails: (t: string) => Promis
         forms = candidate;
         best = t;
         progress = true;
+        start = k - 1;
         break;
       }
+    }
+    // A pass that found nothing from the middle starts again from the top once.
+    if (!progress && start > 0) {
+      start = 0;
+      progress = true;
     }
   }
   return best;
