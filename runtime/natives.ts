@@ -49,7 +49,11 @@ function joinBack(firsts: Value[], rest: Value): Value {
   return acc;
 }
 
-export function map(std: Value, f: Value, l: Value): Value {
+/**
+ * map and filter: one level of the prelude's recursion per element, each level
+ * calling f once and giving the first argument of its `join`.
+ */
+function walk(name: 'map' | 'filter', std: Value, f: Value, l: Value, first: (cell: Cons, result: Value) => Value): Value {
   const global = currentMachine().global;
   if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, l], global);
   if (l === null) return null;
@@ -60,10 +64,10 @@ export function map(std: Value, f: Value, l: Value): Value {
   let rest: Value = null;
   for (let c: Cons | null = l; c !== null; c = c.tail) {
     calls.depth = base + firsts.length + 1;
-    firsts.push(new Cons(call1(f, c.head), null, true));
+    firsts.push(first(c, call1(f, c.head)));
     if (rebinds.count !== epoch) {
-      // The level that made this call goes on with whatever `map` and `tail` are now.
-      rest = apply(current(global, 'map'), [f, apply(current(global, 'tail'), [c], global)], global);
+      // The level that made this call goes on with whatever `map` (or `filter`) and `tail` are now.
+      rest = apply(current(global, name), [f, apply(current(global, 'tail'), [c], global)], global);
       break;
     }
   }
@@ -71,27 +75,13 @@ export function map(std: Value, f: Value, l: Value): Value {
   return joinBack(firsts, rest);
 }
 
+export function map(std: Value, f: Value, l: Value): Value {
+  return walk('map', std, f, l, (_cell, result) => new Cons(result, null, true));
+}
+
 export function filter(std: Value, f: Value, l: Value): Value {
-  const global = currentMachine().global;
-  if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, l], global);
-  if (l === null) return null;
-  if (!(l instanceof Cons)) return notAList(l);
-  const base = calls.depth;
-  const firsts: Value[] = [];
-  const epoch = rebinds.count;
-  let rest: Value = null;
-  for (let c: Cons | null = l; c !== null; c = c.tail) {
-    calls.depth = base + firsts.length + 1;
-    const keep = call1(f, c.head);
-    // The level's `if`: an Error condition is the value join receives.
-    firsts.push(keep instanceof VError ? keep : truthy(keep) ? new Cons(c.head, null, true) : null);
-    if (rebinds.count !== epoch) {
-      rest = apply(current(global, 'filter'), [f, apply(current(global, 'tail'), [c], global)], global);
-      break;
-    }
-  }
-  calls.depth = base;
-  return joinBack(firsts, rest);
+  // The level's `if`: an Error condition is the value join receives.
+  return walk('filter', std, f, l, (cell, keep) => (keep instanceof VError ? keep : truthy(keep) ? new Cons(cell.head, null, true) : null));
 }
 
 export function foldl(std: Value, f: Value, z: Value, l: Value): Value {
