@@ -26,6 +26,8 @@ const S = {
   do: sym('do'),
   select: sym('select'),
   load: sym('load'),
+  head: sym('head'),
+  tail: sym('tail'),
   amp: sym('&'),
   fnName: sym('_fn'),
   bodyName: sym('_body'),
@@ -251,7 +253,8 @@ class Analyzer {
         const fn = this.lambda(sig.tail, body, funScope, { kind: 'global', name }, loc, { ...this.ref(sig), drop: 1 });
         if (fn === undefined) return undefined;
         const bind: Expr = { k: 'bind', op: 'def', targets: [{ kind: 'global', name }], values: [{ k: 'lambda', fn, loc }], loc };
-        return guarded(bind, [head, S.lambda, S.def]);
+        // fun's body calls def, head, \ and tail: all must still be the standard ones.
+        return guarded(bind, [head, S.lambda, S.def, S.head, S.tail]);
       }
       case S.load: {
         if (args.length !== 1 || typeof args[0] !== 'string' || scope.kind !== 'top') return undefined;

@@ -37,9 +37,13 @@ function current(global: Frame, name: string): Value {
   return v === undefined ? new VError(`LEnv: Symbol \`${name}\` is not bound`) : v;
 }
 
-/** f may only be called here if it cannot need the walker's own frame. */
+/**
+ * f is called here only if it is an ordinary callee: not a builtin that needs the
+ * walker's own frame, and not an Error (which, in head position, is the value of
+ * the call itself rather than a call of a non-function).
+ */
 function plainCallee(f: Value): boolean {
-  return !(f instanceof Builtin && f.reflective);
+  return !(f instanceof Builtin && f.reflective) && !(f instanceof VError);
 }
 
 /** Joins results from the last level back to the first, as each level's `join` does. */

@@ -551,6 +551,8 @@ class Gen {
       [depth > 0 ? 1 : 0, () => this.ifExpr(ctx, depth - 1, sig)],
       [depth > 0 ? 1 : 0, () => this.evalLiteral(ctx, depth - 1, sig)],
       [named.length > 0 ? 1 : 0, () => `(do ${this.data(ctx, 0)} ${this.c.from(named).name})`],
+      // Not a function after all: calling it gives an Error (or is one), which ends as surely.
+      [1, () => this.c.from(['(error "not a function")', '5', '(+)', '{}'])],
     ]);
   }
 
@@ -757,7 +759,14 @@ class Gen {
         return `(print ${call})`;
       }],
       [3, () => this.printf(ctx, depth)],
-      [4, () => this.defineGlobalFn(1 + this.c.pick(4), depth)],
+      [this.prelude ? 7 : 4, () => this.defineGlobalFn(1 + this.c.pick(4), depth)],
+      // The prelude's list walkers, which compiled code runs built in.
+      [this.prelude ? 5 : 0, () => {
+        const walker = this.c.from(PRELUDE_FNS);
+        const [f, ...rest] = walker.sig.params;
+        const args = rest.map((p, i) => (i === rest.length - 1 ? this.listy(ctx, depth) : this.expr(ctx, depth, p)));
+        return `(print (${[walker.name, this.fnExpr(ctx, f as Sig, depth), ...args].join(' ')}))`;
+      }],
       [4, () => `(= {${this.c.from(this.n.dataGlobals)}} ${d()})`],
       [1, () => `(def {${this.c.from(this.n.dataGlobals.concat(this.n.sinks))}} ${d()})`],
       [1, () => `(def {a b} ${d()} ${d()})`],
@@ -766,6 +775,8 @@ class Gen {
       [1, () => `(def {${this.c.from(SWAPPABLE)}} ${this.c.from(SWAPPABLE)})`],
       [1, () => `(def (list (head {${this.c.from(SWAPPABLE)}})) ${this.c.from(SWAPPABLE)})`],
       [this.prelude ? 1 : 0, () => `(def {${this.c.from(['map', 'filter'])}} ${this.c.from(['map', 'filter'])})`],
+      // The prelude's fun calls head and tail.
+      [this.prelude ? 2 : 0, () => `(def {${this.c.from(['head', 'tail'])}} ${this.c.from(['head', 'tail', 'len'])})`],
       [2, () => this.stmt(ctx, depth)],
       [1, () => d()],
     ]);
