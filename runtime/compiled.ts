@@ -148,6 +148,7 @@ export function sync(env: Frame | null, parent: Frame, ...pairs: Value[]): Frame
 export function makeFrame(parent: Frame, bound: number | undefined, names: Sym[], values: Array<Value | undefined>): Frame {
   const outer = bound ? new Frame(parent) : parent;
   const f = new Frame(outer);
+  if (bound) withBoundParent.add(f);
   for (let i = 0; i < names.length; i++) {
     const v = values[i];
     if (v !== undefined) (i < (bound ?? 0) ? outer : f).set(names[i], v);
@@ -155,9 +156,14 @@ export function makeFrame(parent: Frame, bound: number | undefined, names: Sym[]
   return f;
 }
 
-/** A name that frame-reflective code bound in a compiled scope's frame, if any. */
+/** Frames made by makeFrame whose parent holds the arguments bound by partial application. */
+const withBoundParent = new WeakSet<Frame>();
+
+/** A compiled scope's own binding of a name in its frame (its partially applied arguments included), if any. */
 export function own(env: Frame | null, name: Sym): Value | undefined {
-  return env === null ? undefined : env.own(name);
+  if (env === null) return undefined;
+  const v = env.own(name);
+  return v === undefined && withBoundParent.has(env) ? env.parent!.own(name) : v;
 }
 
 /** The frame of `fun`'s call, which functions defined with `fun` see (spec §5.5). */

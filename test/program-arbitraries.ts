@@ -23,9 +23,21 @@
 // * Symbols inside data are inert (unbound names, data variables, keywords,
 //   safe builtins), so `eval`/`do` of computed data never reaches `eval`,
 //   `=`, `def`, `\` or a user function.
+// * The one kind of recursion is a walker: a function calling itself (by its
+//   global or fresh local name) on the tail of its first parameter, once per
+//   round, until that is not a non-empty list. It ends whatever it is given,
+//   even with head, tail or len rebound to one another.
 // * Data only grows at top level (a handful of forms) and along a bounded
 //   call chain: lambdas may `def` only the sink globals out1/out2, which only
 //   top-level code reads. `range` only sees small literal bounds.
+// * Builtins used as functions (head, +, ...) and values that are not
+//   functions at all (an Error, a Number) in function positions only give
+//   Errors sooner.
+//
+// Three flavours: plain names, names that mean something to JavaScript or
+// look like the compiler's generated identifiers, and programs that load the
+// prelude (fun, map, filter, foldl). The end of the file has a syntactic
+// minimiser for failing programs.
 
 import fc from 'fast-check';
 
@@ -109,6 +121,8 @@ interface Ctx {
   readonly data: readonly string[];
   /** Callable names in scope (globals of lower level, local function names, function parameters). Grows as `=` binds. */
   readonly fns: FnName[];
+  /** The data parameters of the innermost lambda. */
+  readonly params?: readonly string[];
 }
 
 /** The names a program uses, by role. Every role is fixed program-wide: data names never hold user functions. */
@@ -250,6 +264,11 @@ class Gen {
 
   private dataName(ctx: Ctx): string {
     return this.c.from(ctx.data);
+  }
+
+  /** Usually one of the innermost lambda's own parameters. */
+  private paramName(ctx: Ctx): string {
+    return ctx.params !== undefined && ctx.params.length > 0 && this.c.chance(75) ? this.c.from(ctx.params) : this.dataName(ctx);
   }
 
   // ---- expressions ----
@@ -472,7 +491,7 @@ class Gen {
         const sig = this.c.from(GLOBAL_SIGS);
         return { text: this.lambdaLiteral(ctx, sig, depth), sig };
       }],
-      [ctx.fns.length > 0 ? 1 : 0, () => {
+      [ctx.fns.length > 0 ? 3 : 0, () => {
         // A partial application in head position.
         const f = this.c.from(ctx.fns);
         const k = this.c.pick(f.sig.params.length + 1);
@@ -601,6 +620,7 @@ class Gen {
       top: false,
       data: [...new Set([...ctx.data.filter((n) => !this.n.sinks.includes(n)), ...f.data, ...this.n.dataLocals])],
       fns: [...ctx.fns.filter((x) => !shadowed.has(x.name)), ...f.fns],
+      params: f.data,
     };
   }
 
@@ -671,7 +691,9 @@ class Gen {
       [1, () => `(do ${this.stmt(ctx, depth)} ${d()})`],
       [1, () => this.selectExpr(ctx, depth, 'd')],
       // The frame as the evaluator would have built it (only printed: it holds functions and their names).
-      [ctx.top ? 0 : 1, () => '(print (penv))'],
+      [ctx.top ? 0 : 2, () => `(print (penv) ${this.paramName(ctx)})`],
+      // The evaluator reading this frame's names, after which compiled code reads them too.
+      [ctx.top ? 0 : 2, () => `(print (eval (head {${this.paramName(ctx)}})) ${this.paramName(ctx)})`],
     ]);
   }
 
@@ -755,7 +777,12 @@ class Gen {
         const r = this.arguments(ctx, depth, sig, 'd');
         // A walker gets a list to walk.
         if (r !== undefined && this.walkers.has(k) && this.c.chance(70)) r.args[0] = this.c.from([`(range 0 ${1 + this.c.pick(4)})`, this.qlist(1), `(list ${this.number()} ${this.number()})`]);
-        const call = r === undefined ? `((${this.fnName(k)} ${sig.params.map((p) => this.expr(ctx, depth, p)).join(' ')}) ${this.numeric(ctx, 1)})` : `(${this.fnName(k)} ${r.args.join(' ')})`;
+        let call = r === undefined ? `((${this.fnName(k)} ${sig.params.map((p) => this.expr(ctx, depth, p)).join(' ')}) ${this.numeric(ctx, 1)})` : `(${this.fnName(k)} ${r.args.join(' ')})`;
+        // Curried: the function then runs in a frame whose first parameters a partial application bound.
+        if (r !== undefined && sig.params.length >= 2 && this.c.chance(40)) {
+          const split = 1 + this.c.pick(sig.params.length - 1);
+          call = `((${[this.fnName(k), ...r.args.slice(0, split)].join(' ')}) ${r.args.slice(split).join(' ')})`;
+        }
         return `(print ${call})`;
       }],
       [3, () => this.printf(ctx, depth)],
