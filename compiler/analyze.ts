@@ -104,11 +104,7 @@ class Analyzer {
   private readonly specialised: Set<string>;
   private nextId = 0;
 
-  constructor(
-    private readonly src: Source,
-    forms: Value[],
-    options: AnalyzeOptions,
-  ) {
+  constructor(forms: Value[], options: AnalyzeOptions) {
     forms.forEach((f, i) => this.index(f, { form: i, path: [] }));
     // Whether a name still holds its standard value is decided at run time, by the guards.
     this.specialised = options.generic ? new Set() : new Set(SPECIALISED);
@@ -362,7 +358,7 @@ class Analyzer {
 export function analyze(path: string, text: string, options: AnalyzeOptions = {}): Program {
   const src = new Source(path, text);
   const parsed = parseProgram(src);
-  const a = new Analyzer(src, parsed.forms, options);
+  const a = new Analyzer(parsed.forms, options);
   const top: Scope = { kind: 'top' };
   const forms = parsed.forms.map((f, i): Expr => {
     if (f instanceof VError) return { k: 'lit', value: f };

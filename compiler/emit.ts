@@ -83,13 +83,18 @@ class Emitter {
 
   // ---- module-level names ----
 
-  sym(s: Sym): t.Identifier {
-    let name = this.symbols.get(s);
+  /** The module constant for a symbol (prefix s) or a global cell (prefix g), named once per module. */
+  private named(names: Map<Sym, string>, prefix: 's' | 'g', s: Sym): t.Identifier {
+    let name = names.get(s);
     if (name === undefined) {
-      name = `s${this.symbols.size}_${s.name.replace(/[^A-Za-z0-9_]/g, '')}`.slice(0, 40);
-      this.symbols.set(s, name);
+      name = `${prefix}${names.size}_${s.name.replace(/[^A-Za-z0-9_]/g, '')}`.slice(0, 40);
+      names.set(s, name);
     }
     return id(name);
+  }
+
+  sym(s: Sym): t.Identifier {
+    return this.named(this.symbols, 's', s);
   }
 
   dataRef(ref: DataRef): t.Identifier {
@@ -103,12 +108,7 @@ class Emitter {
   }
 
   cell(s: Sym): t.Identifier {
-    let name = this.cells.get(s);
-    if (name === undefined) {
-      name = `g${this.cells.size}_${s.name.replace(/[^A-Za-z0-9_]/g, '')}`.slice(0, 40);
-      this.cells.set(s, name);
-    }
-    return id(name);
+    return this.named(this.cells, 'g', s);
   }
 
   temp(cx: FnCx): string {
@@ -265,7 +265,7 @@ class Emitter {
       case 'seq':
         return this.sequence(e.items, cx);
       case 'lambda':
-        return this.lambda(e.fn, cx);
+        return this.lambda(e.fn);
       case 'guarded':
         return t.conditionalExpression(this.guard(e.guard), this.expr(e.fast, cx), this.expr(e.slow, cx));
       case 'bind':
@@ -435,7 +435,7 @@ class Emitter {
 
   // ---- lambdas ----
 
-  lambda(fn: Fn, outer: FnCx): t.Expression {
+  lambda(fn: Fn): t.Expression {
     const codeName = `f${this.nextTemp++}`;
     const cx = new FnCx(fn.scope, fn, codeName);
     const bodyStmts = this.tail(fn.body, cx);
@@ -465,7 +465,6 @@ class Emitter {
     // After the formals, partial application passes how many arguments it bound (runtime/calls.ts).
     params.push(id(`${fn.scope.envId}_bound`));
     const code = t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body]));
-    void outer;
     return this.at(
       rcall(
         'lambda',
@@ -602,7 +601,6 @@ class Emitter {
 
   module(): t.File {
     const options = this.options;
-    const top = new FnCx(null, null, null);
     const thunks = this.program.forms.map((f) => {
       const cx = new FnCx(null, null, null);
       const value = this.expr(f, cx);
@@ -611,7 +609,6 @@ class Emitter {
       body.push(t.returnStatement(value));
       return t.arrowFunctionExpression([], t.blockStatement(body));
     });
-    void top;
     const cellDecls = [...this.cells].map(([s, name]) =>
       t.variableDeclarator(id(name), t.callExpression(t.memberExpression(id('G'), id('cell')), [this.sym(s)])),
     );

@@ -10,7 +10,7 @@
 
 import type { Frame } from './frame.js';
 import type { Machine } from './machine.js';
-import { Builtin, Cons, Lambda, listFromArray, listLength, typeName, VError, type Code, type List, type Value } from './values.js';
+import { Builtin, Lambda, listFromArray, listLength, typeName, VError, type Code, type List, type Value } from './values.js';
 
 /** Returned by compiled code in place of a value when a tail call is pending. */
 export const TAIL = new VError('internal: pending tail call') as Value;
@@ -132,8 +132,4 @@ export function apply(fn: Value, args: Value[], env: Frame): Value {
   if (fn instanceof Lambda && fn.code !== undefined) return settle(applyCompiled(fn, args));
   if (fn instanceof Builtin) return callBuiltin(fn, args, env);
   return settle(callValue(fn, args));
-}
-
-export function isCons(v: Value): v is Cons {
-  return v instanceof Cons;
 }

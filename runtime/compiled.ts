@@ -54,10 +54,6 @@ export function err(message: string): VError {
   return new VError(message);
 }
 
-export function truthy(v: Value): boolean {
-  return v !== 0 && v !== null;
-}
-
 // ---- calls ----
 
 function slow(fn: Value, args: Value[]): Value {
@@ -203,12 +199,6 @@ export function lookupIn(env: Frame, s: Sym): Value {
 
 export function unbound(name: Sym): VError {
   return new VError(`LEnv: Symbol \`${name.name}\` is not bound`);
-}
-
-/** A global's value, or the unbound Error. */
-export function global(c: Cell): Value {
-  const v = c.v;
-  return v === undefined ? unbound(c.name) : v;
 }
 
 // ---- arithmetic and comparison: the head value h has been evaluated; the fast

@@ -24,7 +24,6 @@ import {
   typeName,
   type BuiltinResult,
   type Control,
-  type Func,
   type Kont,
   type List,
   type Value,
@@ -424,10 +423,6 @@ class IfK implements Kont {
 }
 
 // ---- quasiquote (spec §4.4) ----
-
-function isForm(v: Value, name: Sym): v is Cons {
-  return v instanceof Cons && v.head === name;
-}
 
 function hasOneOperand(l: Cons): boolean {
   return l.tail !== null && l.tail.tail === null;
