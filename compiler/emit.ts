@@ -473,6 +473,8 @@ class Emitter {
         code,
         t.numericLiteral(fn.params.length),
         t.booleanLiteral(fn.rest !== null),
+        // The frame the code closes over, for the evaluator to run the body in (under async-reset).
+        t.arrowFunctionExpression([], this.frame(fn.scope.parent)),
       ),
       fn.loc,
     );

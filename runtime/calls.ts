@@ -81,7 +81,8 @@ export function applyCompiled(fn: Lambda, args: Value[]): Value {
     // After the formals, the code learns how many arguments partial application bound: the
     // evaluator would have bound those in a frame of their own, which `penv` can tell apart.
     const wrapper = ((...more: Value[]) => origin(...bound, ...more, total)) as Code;
-    return new Lambda(formalsAfter(fn.formals, given), fn.body, fn.env, wrapper, n - given, fn.rest, { origin: origin as Code, bound });
+    const partial = { origin: origin as Code, bound, formals: fn.partial?.formals ?? fn.formals };
+    return new Lambda(formalsAfter(fn.formals, given), fn.body, fn.env, wrapper, n - given, fn.rest, partial, fn.scope);
   }
   if (fn.rest) return code(...args.slice(0, n), listFromArray(args.slice(n), true));
   return tooManyArgs(fn, given);

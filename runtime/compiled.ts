@@ -46,8 +46,8 @@ export function drop(list: Value, n: number): Value {
   return c;
 }
 
-export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean): Lambda {
-  return new Lambda(formals as Cons | null, body, null, code, arity, rest);
+export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean, scope: () => Frame): Lambda {
+  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope);
 }
 
 export function err(message: string): VError {

@@ -62,6 +62,13 @@ export class Machine implements Control {
   ctx: RequestContext | null = null;
   /** Calls left before evaluation is stopped with an Error; unlimited unless a caller sets it. */
   fuel = Infinity;
+  /**
+   * async-reset prompts on the stack. While there is one, compiled lambdas run
+   * from their data here, so that an async-shift can capture them (continuations.ts).
+   */
+  resets = 0;
+  /** Where the innermost `execute` began: below it the JS stack holds host frames, which no capture can take. */
+  base = 0;
 
   private mode = EVAL;
   private expr: Value = null;
@@ -84,21 +91,26 @@ export class Machine implements Control {
 
   /** Runs a computation that starts by driving the machine (as a builtin does) until it has a value. */
   execute(start: (m: Control) => BuiltinResult): Value {
-    const base = this.stack.length;
-    let first: BuiltinResult;
+    const outer = this.base;
+    const base = (this.base = this.stack.length);
     try {
-      first = start(this);
-    } catch (e) {
-      first = hostError(e);
-    }
-    if (first !== PENDING) this.ret(first);
-    for (;;) {
+      let first: BuiltinResult;
       try {
-        return this.loop(base);
+        first = start(this);
       } catch (e) {
-        // No host exception may escape evaluation: it becomes the value of the step that failed.
-        this.ret(hostError(e));
+        first = hostError(e);
       }
+      if (first !== PENDING) this.ret(first);
+      for (;;) {
+        try {
+          return this.loop(base);
+        } catch (e) {
+          // No host exception may escape evaluation: it becomes the value of the step that failed.
+          this.ret(hostError(e));
+        }
+      }
+    } finally {
+      this.base = outer;
     }
   }
 
@@ -137,15 +149,15 @@ export class Machine implements Control {
       this.stack.push(...drivers);
       calls.depth = 0;
       calls.owed = 0;
+      this.resets = 0;
       return this.fail('Evaluation stopped: call budget exhausted');
     }
     let r: BuiltinResult;
     if (fn instanceof Lambda) {
-      if (fn.code !== undefined) {
-        this.ret(settle(applyCompiled(fn, args)));
-        return PENDING;
-      }
-      return this.applyLambda(fn, args);
+      if (fn.code === undefined) return this.applyLambda(fn, args);
+      if (this.resets > 0) return this.applyLambda(asData(fn), args);
+      this.ret(settle(applyCompiled(fn, args)));
+      return PENDING;
     }
     if (fn instanceof Builtin) r = fn.fn(args, env, this);
     else r = new VError(`Cannot call non-function: ${typeName(fn)}`);
@@ -257,13 +269,7 @@ export class Machine implements Control {
       stack.push(new CallK(1));
     }
     calls.depth++;
-    if (body instanceof Cons) {
-      const s = toSexpr(body);
-      const first = s.head;
-      if (first === null || first instanceof Cons) return evalSequence(this, s, frame);
-      return this.evalTail(s, frame);
-    }
-    return this.evalTail(body, frame);
+    return evalBody(this, body, frame);
   }
 
   private fail(message: string): typeof PENDING {
@@ -298,6 +304,35 @@ export class Machine implements Control {
   }
 }
 
+/** Evaluates a lambda body (spec §4.8): a sequence when its first element is a list, else one expression. */
+export function evalBody(m: Control, body: Value, frame: Frame): typeof PENDING {
+  if (body instanceof Cons) {
+    const s = toSexpr(body);
+    const first = s.head;
+    if (first === null || first instanceof Cons) return evalSequence(m, s, frame);
+    return m.evalTail(s, frame);
+  }
+  return m.evalTail(body, frame);
+}
+
+/**
+ * A compiled lambda as the evaluator's data: its formals and body in the frame
+ * its code closes over (built from the enclosing code's variables), with the
+ * arguments partial application bound in a frame of their own.
+ */
+function asData(fn: Lambda): Lambda {
+  const scope = fn.scope();
+  const partial = fn.partial;
+  if (partial === undefined) return new Lambda(fn.formals, fn.body, scope);
+  const bound = new Frame(scope);
+  let f = partial.formals;
+  for (const v of partial.bound) {
+    bound.set(f!.head as Sym, v);
+    f = f!.tail;
+  }
+  return new Lambda(fn.formals, fn.body, bound);
+}
+
 function lookup(s: Sym, env: Frame): Value {
   if (s.keyword) return s;
   const v = env.lookup(s);
@@ -328,7 +363,7 @@ export function evalBranch(m: Control, branch: Value, env: Frame): typeof PENDIN
 // ---- continuation steps ----
 
 /** Marks an active lambda call; `count` grows when tail calls share it. */
-class CallK implements Kont {
+export class CallK implements Kont {
   constructor(public count: number) {}
   resume(_m: Control, v: Value): Value {
     calls.depth -= this.count;

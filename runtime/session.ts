@@ -44,6 +44,10 @@ export function formatDiagnostic(pos: Pos, message: string): string {
  */
 class ProgramK implements Kont {
   readonly driver = true;
+  /** The main program's top level is the main fiber; a loaded file's forms run in the loader's. */
+  get fiber(): boolean {
+    return !this.isLoad;
+  }
   constructor(
     private readonly session: Session,
     private readonly file: ParsedFile,

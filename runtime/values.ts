@@ -88,6 +88,8 @@ export interface Kont {
   clone(): Kont;
   /** Set on the steps that run a program's top-level forms. */
   readonly driver?: boolean;
+  /** Set on a fiber's boundary, which async-shift never captures through. */
+  readonly fiber?: boolean;
 }
 
 export type BuiltinFn = (args: Value[], env: Frame, m: Control) => BuiltinResult;
@@ -110,6 +112,10 @@ export class Builtin {
  */
 export type Code = (...args: never[]) => Value;
 
+function noScope(): never {
+  throw new Error('internal: an interpreted lambda has no compiled scope');
+}
+
 export class Lambda {
   constructor(
     /** Remaining formals (a list of symbols; a tail of the original list after partial application). */
@@ -122,7 +128,9 @@ export class Lambda {
     readonly arity = 0,
     readonly rest = false,
     /** For a partial application of compiled code: the original code and the arguments bound so far. */
-    readonly partial?: { readonly origin: Code; readonly bound: readonly Value[] },
+    readonly partial?: { readonly origin: Code; readonly bound: readonly Value[]; readonly formals: List },
+    /** For compiled lambdas: the frame their code closes over, built on demand (the global frame at top level). */
+    readonly scope: () => Frame = noScope,
   ) {
     this.direct = code !== undefined && !rest ? arity : -1;
   }

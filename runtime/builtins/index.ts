@@ -3,6 +3,7 @@
 import type { Session } from '../session.js';
 import { Builtin, sym, type BuiltinFn } from '../values.js';
 import * as arith from './arith.js';
+import * as continuations from './continuations.js';
 import * as core from './core.js';
 import * as ctx from './ctx.js';
 import * as io from './io.js';
@@ -13,9 +14,9 @@ import * as system from './system.js';
 export type Define = (name: string, fn: BuiltinFn) => void;
 
 /** Builtins that look at the caller's frame (spec §5.2). */
-const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'penv', 'repeat']);
+const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'penv', 'repeat', 'async-reset', 'async-shift']);
 /** Builtins that drive the evaluator (evaluate data, call functions) or read its state. */
-const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?']);
+const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?', 'async-reset', 'async-shift']);
 
 export function installBuiltins(session: Session, fastPaths: boolean): void {
   const define: Define = (name, fn) => {
@@ -31,4 +32,5 @@ export function installBuiltins(session: Session, fastPaths: boolean): void {
   io.install(define, session);
   system.install(define, session);
   ctx.install(define);
+  continuations.install(define);
 }
