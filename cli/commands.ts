@@ -2,8 +2,10 @@
 
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
+import { build } from './build.js';
 import { compileTree } from './compile.js';
 import { runFiles } from './run.js';
+import { runTests } from './test-runner.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -47,6 +49,33 @@ export async function main(argv: string[]): Promise<void> {
         .example('$0 compile src -o dist', 'compile a folder tree'),
     (argv) => {
       process.exit(compileTree({ sources: argv.sources, outDir: argv.out }));
+    },
+  )
+  .command(
+    'build <entry>',
+    'Bundle a program and the runtime into one JavaScript file that runs with plain node',
+    (y) =>
+      y
+        .positional('entry', { type: 'string', demandOption: true, describe: 'the program\'s .valk file' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output file' })
+        .option('format', { choices: ['esm', 'cjs'] as const, default: 'esm' as const, describe: 'Module format of the output' })
+        .option('minify', { type: 'boolean', default: true, describe: 'Minify (--no-minify keeps it readable)' })
+        .example('$0 build app.valk -o app.mjs', 'then: node app.mjs'),
+    async (argv) => {
+      process.exit(await build({ entry: argv.entry, outFile: argv.out, format: argv.format, minify: argv.minify }));
+    },
+  )
+  .command(
+    'test [paths..]',
+    'Run Valkyria test files (test_*.valk, *_test.valk, *.test.valk in folders) and report per file',
+    (y) =>
+      y
+        .positional('paths', { type: 'string', array: true, default: [] as string[], describe: 'test files or folders (default: .)' })
+        .option('verbose', { type: 'boolean', default: false, describe: 'Show the output of passing files too' })
+        .option('interpret', { type: 'boolean', default: false, describe: 'Evaluate instead of compiling' })
+        .example('$0 test tests/', 'run every test file under tests/'),
+    (argv) => {
+      process.exit(runTests({ paths: argv.paths, verbose: argv.verbose, interpret: argv.interpret }));
     },
   )
   .demandCommand(1, 'Give a command, e.g. `valk run app.valk`.')

@@ -18,7 +18,7 @@ export interface CompileTreeOptions {
   readonly runtime?: string;
 }
 
-interface Unit {
+export interface Unit {
   readonly file: string;
   readonly root: string;
   readonly out: string;
@@ -34,9 +34,32 @@ function valkFiles(dir: string, out: string[]): void {
 }
 
 /** A relative import specifier from one output file to another. */
-function specifier(from: string, to: string): string {
+export function specifier(from: string, to: string): string {
   const rel = relative(dirname(from), to).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/** The bundled library's module for `src/NAME.valk`, when valk ships one. */
+export function standardModule(path: string): string | undefined {
+  const std = /^(?:\.\/)?src\/(.+)\.valk$/.exec(path);
+  if (std !== null && STDLIB_DIR !== undefined && existsSync(join(STDLIB_DIR, `${std[1]}.valk`))) return `valk/stdlib/${std[1]}.js`;
+  return undefined;
+}
+
+/** Compiles one unit to its ES module and source map; returns 1 for a syntax error (reported on stderr), else 0. */
+export function compileUnit(u: Unit, resolveLoad: (path: string) => string | undefined, runtime = 'valk/runtime'): number {
+  const text = readFileSync(u.file).toString('latin1');
+  const name = basename(u.out);
+  const sourcePath = relative(dirname(u.out), u.file).split(sep).join('/');
+  const standardPrelude = STDLIB_DIR !== undefined && u.file === join(STDLIB_DIR, 'prelude.valk');
+  const compiled = compile(sourcePath, text, { format: 'esm', runtime, outFile: name, resolveLoad, standardPrelude });
+  mkdirSync(dirname(u.out), { recursive: true });
+  writeFileSync(u.out, `${compiled.code}\n//# sourceMappingURL=${name}.map\n`);
+  writeFileSync(`${u.out}.map`, JSON.stringify(compiled.map));
+  if (compiled.readError === undefined) return 0;
+  const src = new Source(relative(process.cwd(), u.file), text);
+  process.stderr.write(formatDiagnostic({ src, offset: compiled.readError.offset }, compiled.readError.message));
+  return 1;
 }
 
 /** Compiles the sources; returns the exit status (1 when a file has a syntax error). */
@@ -61,23 +84,9 @@ export function compileTree(options: CompileTreeOptions): number {
   for (const u of units) {
     const resolveLoad = (path: string): string | undefined => {
       const target = byFile.get(resolve(u.root, path));
-      if (target !== undefined) return specifier(u.out, target.out);
-      const std = /^(?:\.\/)?src\/(.+)\.valk$/.exec(path);
-      if (std !== null && existsSync(join(STDLIB_DIR, `${std[1]}.valk`))) return `valk/stdlib/${std[1]}.js`;
-      return undefined;
+      return target !== undefined ? specifier(u.out, target.out) : standardModule(path);
     };
-    const text = readFileSync(u.file).toString('latin1');
-    const name = basename(u.out);
-    const sourcePath = relative(dirname(u.out), u.file).split(sep).join('/');
-    const compiled = compile(sourcePath, text, { format: 'esm', runtime: options.runtime ?? 'valk/runtime', outFile: name, resolveLoad });
-    if (compiled.readError !== undefined) {
-      const src = new Source(relative(process.cwd(), u.file), text);
-      process.stderr.write(formatDiagnostic({ src, offset: compiled.readError.offset }, compiled.readError.message));
-      status = 1;
-    }
-    mkdirSync(dirname(u.out), { recursive: true });
-    writeFileSync(u.out, `${compiled.code}\n//# sourceMappingURL=${name}.map\n`);
-    writeFileSync(`${u.out}.map`, JSON.stringify(compiled.map));
+    status = Math.max(status, compileUnit(u, resolveLoad, options.runtime));
   }
   process.stderr.write(`valk: compiled ${units.length} file${units.length === 1 ? '' : 's'} into ${relative(process.cwd(), outDir) || '.'}\n`);
   return status;

@@ -6,7 +6,7 @@ import { Session } from '../runtime/session.js';
 import { compilingLoader } from './loader.js';
 
 /** Why a file given on the command line cannot be run, or undefined if it can. */
-function unreadable(path: string): string | undefined {
+export function unreadable(path: string): string | undefined {
   try {
     if (statSync(path).isDirectory()) return 'is a directory';
     accessSync(path, constants.R_OK);
@@ -33,7 +33,7 @@ export interface RunOptions {
  * stack, and the language asks for at least 100 000 nested calls (spec §4.9);
  * a worker thread is the one place Node lets a program choose its stack size.
  */
-const PROGRAM_STACK_MB = 1024;
+export const PROGRAM_STACK_MB = 1024;
 
 /** Runs the program on a thread with a deep stack; resolves to the process exit status. */
 export function runFiles(options: RunOptions): Promise<number> {

@@ -124,7 +124,7 @@ class Analyzer {
   loc(pos: Pos | undefined): Loc | undefined {
     if (pos === undefined) return undefined;
     const { line, col } = pos.src.lineCol(pos.offset);
-    return { line, column: col - 1 };
+    return { line, column: col - 1, offset: pos.offset };
   }
 
   /**

@@ -35,6 +35,11 @@ export interface EmitOptions {
   readonly runtime: string;
   /** Name of the generated file, recorded in the source map. */
   readonly outFile: string;
+  /**
+   * The module is the bundled prelude (ESM form): loading it tells the runtime that
+   * the functions it defines are the standard ones compiled code builds in.
+   */
+  readonly standardPrelude?: boolean;
 }
 
 export interface Emitted {
@@ -251,7 +256,7 @@ class Emitter {
         if (specifier === undefined) return this.expr(e.call, cx);
         let name = this.imports.get(specifier);
         if (name === undefined) this.imports.set(specifier, (name = `m${this.imports.size}`));
-        return this.at(rcall('loadModule', id(name), t.stringLiteral(e.path)), e.loc);
+        return this.at(rcall('loadModule', id(name)), e.loc);
       }
       case 'if': {
         const c = this.temp(cx);
@@ -651,6 +656,9 @@ class Emitter {
           ...[...this.imports].map(([spec, name]) => t.importDeclaration([t.importDefaultSpecifier(id(name))], t.stringLiteral(spec))),
           ...header,
           t.exportDefaultDeclaration(t.functionDeclaration(id('instantiate'), [id('G')], t.blockStatement(moduleBody))),
+          ...(options.standardPrelude === true
+            ? [t.expressionStatement(t.callExpression(t.memberExpression(id('R'), id('markStandardPrelude')), [id('instantiate')]))]
+            : []),
           // Runs this module as a program: script mode, then exit with VALK_EXIT_CODE.
           t.exportNamedDeclaration(
             t.functionDeclaration(id('main'), [], t.blockStatement([t.returnStatement(t.callExpression(t.memberExpression(id('R'), id('runMain')), [id('instantiate')]))])),

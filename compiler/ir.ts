@@ -3,10 +3,11 @@
 
 import type { Sym, Value } from '../runtime/values.js';
 
-/** A source position: 1-based line, 0-based column (as source maps count). */
+/** A source position: 1-based line, 0-based column (as source maps count), and the byte offset (for diagnostics). */
 export interface Loc {
   readonly line: number;
   readonly column: number;
+  readonly offset: number;
 }
 
 /** Where a literal list sits in the program's data: an element path from a top-level form, then `drop` cells dropped. */

@@ -26,7 +26,7 @@ export const calls = {
 export interface Host {
   readonly machine: Machine;
   /** Runs a compiled module's forms as `load` does, in the global frame. */
-  runModule(instantiate: (global: Frame) => Array<() => Value>, loadPath: string): void;
+  runModule(instantiate: (global: Frame) => Array<() => Value>): void;
 }
 
 /** The running program, whose evaluator compiled code hands data and interpreted lambdas to. */

@@ -11,6 +11,7 @@ import { equal } from './equality.js';
 import { Cell, Frame } from './frame.js';
 import * as num from './numbers.js';
 import { parseProgram, Source } from './reader.js';
+import type { Instantiate } from './session.js';
 import { typeError } from './builtins/errors.js';
 import { Builtin, Cons, Lambda, Sym, VError, sym, toSexpr, type Code, type Value } from './values.js';
 
@@ -113,9 +114,18 @@ export function tailCall(k: number, f: Value, args: Value[]): Value {
   return slow(f, args);
 }
 
+/** The bundled prelude's compiled module, whichever way it was bundled or copied. */
+const standardPreludes = new WeakSet<Instantiate>();
+export function markStandardPrelude(instantiate: Instantiate): void {
+  standardPreludes.add(instantiate);
+}
+export function isStandardPrelude(instantiate: Instantiate): boolean {
+  return standardPreludes.has(instantiate);
+}
+
 /** `(load "path")` compiled into an import of that file's module (spec §6.6): returns Nil. */
-export function loadModule(instantiate: (global: Frame) => Array<() => Value>, path: string): Value {
-  currentHost().runModule(instantiate, path);
+export function loadModule(instantiate: Instantiate): Value {
+  currentHost().runModule(instantiate);
   return null;
 }
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installBuiltins } from './builtins/index.js';
+import { isStandardPrelude } from './compiled.js';
 import { attachHost, calls, type Host } from './calls.js';
 import { defineStandard, Frame } from './frame.js';
 import { Machine } from './machine.js';
@@ -13,13 +14,24 @@ import { debug } from './printer.js';
 import { parseProgram, readErrorPos, Source, type ParsedProgram, type Pos } from './reader.js';
 import { isNum, sym, VError, type BuiltinResult, type Control, type Kont, type Sym, type Value } from './values.js';
 
-/** The bundled standard library, which `src/...` load paths fall back to. */
-export const STDLIB_DIR = fileURLToPath(new URL('../../runtime/stdlib/', import.meta.url));
+/**
+ * The bundled standard library, which `src/...` load paths fall back to; undefined
+ * when the runtime runs from a bundle (`valk build`), where literal loads are imports.
+ */
+export const STDLIB_DIR = stdlibDir();
+
+function stdlibDir(): string | undefined {
+  try {
+    return fileURLToPath(new URL('../../runtime/stdlib/', import.meta.url));
+  } catch {
+    return undefined; // a CommonJS bundle has no import.meta.url
+  }
+}
 
 const VALK_EXIT_CODE = sym('VALK_EXIT_CODE');
 /** Prelude functions whose meaning compiled code builds in (behind a guard that they still hold it). */
 const PRELUDE_STANDARD: ReadonlySet<Sym> = new Set(['fun', 'nil', 'map', 'filter', 'foldl'].map(sym));
-const PRELUDE_PATH = join(STDLIB_DIR, 'prelude.valk');
+const PRELUDE_PATH = STDLIB_DIR === undefined ? undefined : join(STDLIB_DIR, 'prelude.valk');
 const VALK_LAST_VALUE = sym('VALK_LAST_VALUE');
 
 /** `path:line:col: error: message`, the source line, and a caret under the column. */
@@ -146,7 +158,7 @@ export class Session implements Host {
     const direct = this.resolve(path);
     if (isAbsolute(path) || existsSync(direct)) return direct;
     const m = /^(?:\.\/)?src\/(.+)$/.exec(path);
-    if (m !== null) {
+    if (m !== null && STDLIB_DIR !== undefined) {
       const bundled = join(STDLIB_DIR, m[1]);
       if (existsSync(bundled)) return bundled;
     }
@@ -236,8 +248,8 @@ export class Session implements Host {
   }
 
   /** A module compiled ahead of time, loaded by a literal `(load PATH)` of compiled code. */
-  runModule(instantiate: Instantiate, loadPath: string): void {
-    const prelude = this.resolveLoad(loadPath) === PRELUDE_PATH && this.fastPaths;
+  runModule(instantiate: Instantiate): void {
+    const prelude = isStandardPrelude(instantiate) && this.fastPaths;
     if (prelude) defineStandard(PRELUDE_STANDARD);
     this.runCompiled(instantiate, undefined, true);
     if (prelude) defineStandard(undefined);

@@ -1,22 +1,9 @@
 // The `valk` command end to end: arguments, file errors, diagnostics, exit status.
 
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VALK_BIN } from './fixture-files.js';
-
-function valk(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [VALK_BIN, ...args], { cwd, encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
-}
-
-function scratch(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'valk-cli-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+import { scratch, valk } from './scratch.js';
 
 test('--help lists the commands', (t) => {
   const r = valk(['--help'], process.cwd());

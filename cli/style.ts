@@ -1,0 +1,15 @@
+// Terminal colours for the command line's own messages: only when the stream is
+// a terminal, and never when NO_COLOR is set (https://no-color.org).
+
+import { styleText } from 'node:util';
+
+export type Colour = 'red' | 'green' | 'yellow' | 'dim' | 'bold';
+
+export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
+  const noColour = process.env.NO_COLOR;
+  return stream.isTTY === true && (noColour === undefined || noColour === '');
+}
+
+export function paint(colour: Colour, text: string, stream: NodeJS.WriteStream = process.stdout): string {
+  return useColour(stream) ? styleText(colour, text) : text;
+}
