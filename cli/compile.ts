@@ -10,6 +10,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { compile } from '../compiler/index.js';
 import { Source } from '../runtime/reader.js';
 import { formatDiagnostic, STDLIB_DIR } from '../runtime/session.js';
+import { paint } from './style.js';
 
 export interface CompileTreeOptions {
   readonly sources: readonly string[];
@@ -62,8 +63,8 @@ export function compileUnit(u: Unit, resolveLoad: (path: string) => string | und
   return 1;
 }
 
-/** Compiles the sources; returns the exit status (1 when a file has a syntax error). */
-export function compileTree(options: CompileTreeOptions): number {
+/** The units to compile for the sources, or an exit status when a source does not exist. */
+export function plan(options: CompileTreeOptions): Unit[] | number {
   const units: Unit[] = [];
   const outDir = resolve(options.outDir);
   for (const s of options.sources) {
@@ -79,15 +80,52 @@ export function compileTree(options: CompileTreeOptions): number {
     const root = isDir ? src : dirname(src);
     for (const file of files) units.push({ file, root, out: join(outDir, relative(root, file).replace(/\.valk$/, '.js')) });
   }
+  return units;
+}
+
+/**
+ * Compiles `units` (or those of them in `only`), resolving literal loads among all
+ * of them; returns the exit status (1 when a file has a syntax error).
+ */
+export function compileUnits(units: readonly Unit[], runtime: string | undefined, only?: ReadonlySet<string>): number {
   const byFile = new Map(units.map((u) => [u.file, u]));
+  const todo = only === undefined ? units : units.filter((u) => only.has(u.file));
+  const progress = new Progress(todo.length);
   let status = 0;
-  for (const u of units) {
+  for (const u of todo) {
+    progress.show(u.file);
     const resolveLoad = (path: string): string | undefined => {
       const target = byFile.get(resolve(u.root, path));
       return target !== undefined ? specifier(u.out, target.out) : standardModule(path);
     };
-    status = Math.max(status, compileUnit(u, resolveLoad, options.runtime));
+    status = Math.max(status, compileUnit(u, resolveLoad, runtime));
   }
-  process.stderr.write(`valk: compiled ${units.length} file${units.length === 1 ? '' : 's'} into ${relative(process.cwd(), outDir) || '.'}\n`);
+  progress.done();
   return status;
+}
+
+/** Compiles the sources; returns the exit status (1 when a file has a syntax error). */
+export function compileTree(options: CompileTreeOptions): number {
+  const units = plan(options);
+  if (typeof units === 'number') return units;
+  const status = compileUnits(units, options.runtime);
+  const outDir = relative(process.cwd(), resolve(options.outDir)) || '.';
+  process.stderr.write(`valk: compiled ${units.length} file${units.length === 1 ? '' : 's'} into ${outDir}\n`);
+  return status;
+}
+
+/** A one-line progress display on stderr for multi-file work, when stderr is a terminal. */
+class Progress {
+  private readonly live: boolean;
+  private n = 0;
+  constructor(private readonly total: number) {
+    this.live = process.stderr.isTTY === true && total > 1;
+  }
+  show(file: string): void {
+    this.n++;
+    if (this.live) process.stderr.write(`\r\x1b[K${paint('dim', `compiling ${this.n}/${this.total} ${relative(process.cwd(), file)}`, process.stderr)}`);
+  }
+  done(): void {
+    if (this.live) process.stderr.write('\r\x1b[K');
+  }
 }
