@@ -1,0 +1,6 @@
+// `valk/esbuild`: the esbuild form of the plugin (plugin.ts).
+
+import { valk } from './plugin.js';
+
+export type { ValkPluginOptions } from './plugin.js';
+export default valk.esbuild;

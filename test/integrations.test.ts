@@ -1,0 +1,217 @@
+// The build-tool plugin and the Node module hooks, end to end: the sample
+// project (test/sample-project) built for real by each bundler and run with
+// node, and run by node itself through `--import valk/register`.
+
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import valkEsbuild from '../integrations/esbuild.js';
+import valkRollup from '../integrations/rollup.js';
+import valkVite from '../integrations/vite.js';
+import valkWebpack from '../integrations/webpack.js';
+import { ROOT } from './fixture-files.js';
+
+const SAMPLE = join(ROOT, 'test', 'sample-project');
+const OUTPUT = 'hello, sample\nsquares: {1 4 9} sum: 30\n';
+const BAD = '(print "ok")\n(print 1.5)\n';
+
+/** A copy of the sample project whose node_modules/valk is this package, as an installed one would be. */
+function project(extra: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'valk-integration-'));
+  cpSync(SAMPLE, dir, { recursive: true });
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'valk'));
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function node(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+interface MapJSON {
+  sources: string[];
+  sourcesContent?: Array<string | null>;
+  mappings: string;
+}
+
+/** The bundle's map reaches both .valk files, with their text, and a call in stats.valk's last `print`. */
+function checkMap(t: import('ava').ExecutionContext, dir: string, bundle: string): void {
+  const map = JSON.parse(readFileSync(join(dir, `${bundle}.map`), 'utf8')) as MapJSON;
+  for (const name of ['stats.valk', 'greet.valk']) {
+    const i = map.sources.findIndex((s) => s.endsWith(name));
+    t.true(i >= 0, `${name} in ${map.sources.join(', ')}`);
+    t.is(map.sourcesContent?.[i], readFileSync(join(SAMPLE, name), 'utf8'));
+  }
+  const sm = new SourceMap(map as never);
+  const code = readFileSync(join(dir, bundle), 'utf8').split('\n');
+  const printLine = readFileSync(join(SAMPLE, 'stats.valk'), 'utf8').split('\n').findIndex((l) => l.includes('"squares:"'));
+  const hit = code.some(
+    (text, line) =>
+      text.length < 2000 &&
+      [...text].some((_, col) => {
+        const e = sm.findEntry(line, col) as { originalSource?: string; originalLine?: number };
+        return e.originalSource?.endsWith('stats.valk') === true && e.originalLine === printLine;
+      }),
+  );
+  t.true(hit, `no mapping into stats.valk line ${printLine + 1}`);
+}
+
+test('the package exports each form of the plugin and the hooks', async (t) => {
+  for (const [name, plugin] of [['vite', valkVite], ['rollup', valkRollup], ['esbuild', valkEsbuild], ['webpack', valkWebpack]] as const) {
+    const specifier = `valk/${name}`;
+    t.is((await import(specifier)).default, plugin);
+  }
+  t.true(import.meta.resolve('valk/register').endsWith('/dist/integrations/register.js'));
+});
+
+test('esbuild bundles the sample project; the bundle runs, its map reaches the .valk files', async (t) => {
+  const dir = project();
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    absWorkingDir: dir,
+    entryPoints: ['main.js'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: 'out/esbuild.mjs',
+    sourcemap: true,
+    logLevel: 'silent',
+    plugins: [valkEsbuild({ root: dir })],
+  });
+  const r = node(['out/esbuild.mjs'], dir);
+  t.is(r.stdout, OUTPUT, r.stderr);
+  t.is(r.code, 3);
+  checkMap(t, dir, 'out/esbuild.mjs');
+});
+
+test('Vite (SSR library build) bundles the sample project; the bundle runs', async (t) => {
+  const dir = project();
+  const { build } = await import('vite');
+  await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [valkVite()],
+    ssr: { noExternal: true },
+    build: { ssr: 'main.js', outDir: 'out', sourcemap: true, minify: false, rollupOptions: { output: { entryFileNames: 'vite.mjs' } } },
+  });
+  const r = node(['out/vite.mjs'], dir);
+  t.is(r.stdout, OUTPUT, r.stderr);
+  t.is(r.code, 3);
+  checkMap(t, dir, 'out/vite.mjs');
+});
+
+test('Rollup bundles the sample project; the bundle runs', async (t) => {
+  const dir = project();
+  const { rollup } = await import('rollup');
+  const { nodeResolve } = await import('@rollup/plugin-node-resolve');
+  const bundle = await rollup({
+    input: join(dir, 'main.js'),
+    plugins: [valkRollup({ root: dir }), nodeResolve({ preferBuiltins: true })],
+    external: [/^node:/],
+    onwarn(w, warn) {
+      // The runtime's own modules import each other in a cycle that is safe at load time.
+      if (w.code !== 'CIRCULAR_DEPENDENCY') warn(w);
+    },
+  });
+  await bundle.write({ file: join(dir, 'out', 'rollup.mjs'), format: 'es', sourcemap: true });
+  await bundle.close();
+  const r = node(['out/rollup.mjs'], dir);
+  t.is(r.stdout, OUTPUT, r.stderr);
+  t.is(r.code, 3);
+  checkMap(t, dir, 'out/rollup.mjs');
+});
+
+test('webpack bundles the sample project; the bundle runs', async (t) => {
+  const dir = project();
+  const { default: webpack } = await import('webpack');
+  const compiler = webpack({
+    mode: 'production',
+    target: 'node20',
+    context: dir,
+    entry: './main.js',
+    devtool: 'source-map',
+    output: { path: join(dir, 'out'), filename: 'webpack.mjs', module: true, chunkFormat: 'module' },
+    experiments: { outputModule: true },
+    optimization: { minimize: false },
+    plugins: [valkWebpack({ root: dir })],
+  });
+  const stats = await new Promise<import('webpack').Stats>((resolve, reject) =>
+    compiler.run((err, s) => (err ? reject(err) : compiler.close(() => resolve(s!)))),
+  );
+  t.false(stats.hasErrors(), stats.toString('errors-only'));
+  const r = node(['out/webpack.mjs'], dir);
+  t.is(r.stdout, OUTPUT, r.stderr);
+  t.is(r.code, 3);
+  checkMap(t, dir, 'out/webpack.mjs');
+});
+
+test('a syntax error fails an esbuild build with file:line:column and the line', async (t) => {
+  const dir = project({ 'bad.valk': BAD, 'bad.js': "import { main } from './bad.valk';\nmain();\n" });
+  const esbuild = await import('esbuild');
+  const failure = await t.throwsAsync<Error & { errors: Array<{ text: string }> }>(
+    esbuild.build({ absWorkingDir: dir, entryPoints: ['bad.js'], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [valkEsbuild({ root: dir })] }),
+  );
+  t.is(failure!.errors.length, 1);
+  t.is(failure!.errors[0].text, 'bad.valk:2:9: error: [offset: 21] Unexpected character .\n    (print 1.5)\n            ^\n');
+});
+
+test('a syntax error fails a Vite build with loc and frame, as its overlay shows them', async (t) => {
+  const dir = project({ 'bad.valk': BAD, 'bad.js': "import { main } from './bad.valk';\nmain();\n" });
+  const { build } = await import('vite');
+  const failure = await t.throwsAsync<Error & { errors?: unknown[] }>(
+    build({ root: dir, configFile: false, logLevel: 'silent', plugins: [valkVite()], build: { ssr: 'bad.js', write: false } }),
+  );
+  // Vite 8 (Rolldown) gathers a build's errors in `errors`; each is the plugin's error with its fields.
+  const error = (failure!.errors?.[0] ?? failure) as { message: string; loc?: object; frame?: string; plugin?: string };
+  t.is(error.plugin, 'valk');
+  t.deepEqual(error.loc, { file: join(dir, 'bad.valk'), line: 2, column: 8 });
+  t.is(error.frame, '    (print 1.5)\n            ^\n');
+  t.regex(error.message, /Unexpected character \./);
+});
+
+test('node --import valk/register runs a .valk entry as a program', (t) => {
+  const dir = project();
+  const r = node(['--import', 'valk/register', 'stats.valk'], dir);
+  t.is(r.stdout, OUTPUT, r.stderr);
+  t.is(r.code, 3);
+});
+
+test('node --import valk/register runs a JS entry that imports .valk files', (t) => {
+  const dir = project();
+  const r = node(['--import', 'valk/register', 'main.js'], dir);
+  t.is(r.stdout, OUTPUT, r.stderr);
+  t.is(r.code, 3);
+});
+
+test('modules loaded by the hooks carry inline source maps into the .valk source', (t) => {
+  const probe = [
+    "import { findSourceMap } from 'node:module';",
+    "import './greet.valk';",
+    "const map = findSourceMap(new URL('./greet.valk', import.meta.url).href);",
+    'const lines = new Set();',
+    'for (let l = 0; l < 200; l++) for (let c = 0; c < 200; c++) {',
+    '  const e = map.findEntry(l, c);',
+    "  if (e.originalSource?.endsWith('/greet.valk')) lines.add(e.originalLine);",
+    '}',
+    'console.log([...lines].join(","));',
+    '',
+  ].join('\n');
+  const dir = project({ 'probe.mjs': probe });
+  const r = node(['--enable-source-maps', '--import', 'valk/register', 'probe.mjs'], dir);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, '1\n', 'greet.valk has one form, on its second line');
+});
+
+test('node --import valk/register reports a syntax error with file:line:column and the line', (t) => {
+  const dir = project({ 'bad.valk': BAD });
+  const r = node(['--import', 'valk/register', 'bad.valk'], dir);
+  t.is(r.code, 1);
+  t.is(r.stdout, '');
+  t.true(r.stderr.includes(`\nbad.valk:2:9: error: [offset: 21] Unexpected character .\n    (print 1.5)\n            ^\n    at ${join(dir, 'bad.valk')}:2:9\n`), r.stderr);
+});
