@@ -6,6 +6,8 @@ import type { LoadHook, ResolveHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { compileForTool, withInlineMap } from './compile-for-tool.js';
 
+const PROGRAM = new URL('./program.js', import.meta.url).href;
+
 const isValk = (url: string): boolean => url.startsWith('file:') && /\.valk(?:[?#].*)?$/.test(url);
 
 /** Entry points given as .valk files: their module also runs itself, then exits with the program's status. */
@@ -27,6 +29,6 @@ export const load: LoadHook = async (url, context, nextLoad) => {
     error.stack = `${d.formatted}    at ${d.file}:${d.line}:${d.column}`;
     throw error;
   }
-  const run = programs.has(url) ? 'main();\n' : '';
+  const run = programs.has(url) ? `import { runProgram as valk$runProgram } from ${JSON.stringify(PROGRAM)};\nvalk$runProgram(main, import.meta.url);\n` : '';
   return { format: 'module', source: withInlineMap({ ...out, code: out.code + '\n' + run }), shortCircuit: true };
 };

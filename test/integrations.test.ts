@@ -182,6 +182,14 @@ test('node --import valk/register runs a .valk entry as a program', (t) => {
   t.is(r.code, 3);
 });
 
+test('a .valk entry under the hooks runs on a deep stack, as valk run runs it', (t) => {
+  const deep = '(def {deep} (\\ {n} {if (== n 0) {0} {+ 1 (deep (- n 1))}}))\n(print (deep 100000))\n';
+  const dir = project({ 'deep.valk': deep });
+  const r = node(['--import', 'valk/register', 'deep.valk'], dir);
+  t.is(r.stdout, '100000\n', r.stderr);
+  t.is(r.code, 0);
+});
+
 test('node --import valk/register runs a JS entry that imports .valk files', (t) => {
   const dir = project();
   const r = node(['--import', 'valk/register', 'main.js'], dir);
