@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { display } from '../dist/runtime/printer.js';
 import { Session } from '../dist/runtime/session.js';
+import { listFromArray, sym } from '../dist/runtime/values.js';
 import { compilingLoader } from '../dist/cli/loader.js';
 import { compile } from '../dist/compiler/index.js';
 import { generateProgram } from './gen-program.mjs';
@@ -26,10 +27,17 @@ import { generateProgram } from './gen-program.mjs';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 /** The project root: the working directory of every session, so `(load "src/prelude.valk")` resolves. */
 const ROOT = dirname(BENCH_DIR);
-const PROGRAMS_DIR = join(BENCH_DIR, 'programs');
-
-/** Table order; programs found in programs/ but not named here come after, alphabetically. */
-const ORDER = ['fib', 'tak', 'ackermann', 'nqueens', 'deriv', 'primes', 'strings', 'mapfilter'];
+/**
+ * Program folders (`--suite NAME`), each with its table order (programs found but
+ * not named come after, alphabetically) and the modes it runs by default.
+ */
+const SUITES = {
+  programs: {
+    order: ['fib', 'tak', 'ackermann', 'nqueens', 'deriv', 'primes', 'strings', 'mapfilter'],
+    modes: ['compiled', 'compiled-in-reset', 'compiled-nofast', 'interpret'],
+  },
+  continuations: { order: ['shift1m', 'choices', 'ctak', 'fibc'], modes: ['compiled', 'interpret'] },
+};
 
 // ---------------------------------------------------------------------------
 // Execution modes.
@@ -47,12 +55,17 @@ const MODES = {
   compiled: (path, sink) => load(path, { sink, loader: compilingLoader() }),
   'compiled-nofast': (path, sink) => load(path, { sink, loader: compilingLoader(), fastPaths: false }),
   interpret: (path, sink) => load(path, { sink }),
+  // The same compiled program run inside an async-reset, where a shift could capture it.
+  'compiled-in-reset': (path, sink) => load(path, { sink, loader: compilingLoader() }, true),
 };
 
-function load(path, options) {
+const IN_RESET = listFromArray([sym('bench')], true);
+
+function load(path, options, inReset = false) {
   const session = new Session({ cwd: ROOT, ...options });
   session.runFile(path);
   session.out.flush();
+  if (inReset) return () => session.callGlobal('async-reset', [IN_RESET]);
   return () => session.callGlobal('bench');
 }
 
@@ -60,21 +73,23 @@ function load(path, options) {
 // Options.
 // ---------------------------------------------------------------------------
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--mode NAME]... [--compile-speed-only | --no-compile-speed] [PROGRAM...]
-  PROGRAM               run only these programs (default: all in bench/programs/)
-  --mode NAME           run only this execution mode (repeatable; default: all of ${Object.keys(MODES).join(', ')})
+const USAGE = `usage: node bench/run.mjs [--suite NAME] [--quick] [--mode NAME]... [--compile-speed-only | --no-compile-speed] [PROGRAM...]
+  PROGRAM               run only these programs (default: all in the suite's folder)
+  --suite NAME          the programs of bench/NAME/: ${Object.keys(SUITES).join(', ')} (default: programs)
+  --mode NAME           run only this execution mode (repeatable; modes: ${Object.keys(MODES).join(', ')}; default: the suite's)
   --quick               fewer iterations: a rough figure in a fraction of the time
   --compile-speed-only  only the compile-speed section (no execution table)
   --no-compile-speed    only the execution table`;
 
 function parseArgs(argv) {
-  const opts = { quick: false, modes: [], programs: [], table: true, compileSpeed: true };
+  const opts = { quick: false, modes: [], programs: [], table: true, compileSpeed: true, suite: 'programs' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opts.quick = true;
     else if (a === '--compile-speed-only') opts.table = false;
     else if (a === '--no-compile-speed') opts.compileSpeed = false;
     else if (a === '--mode') opts.modes.push(argv[++i]);
+    else if (a === '--suite') opts.suite = argv[++i];
     else if (a.startsWith('--mode=')) opts.modes.push(a.slice('--mode='.length));
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
@@ -83,7 +98,8 @@ function parseArgs(argv) {
     else opts.programs.push(a.replace(/\.(valk|js)$/, ''));
   }
   for (const m of opts.modes) if (!(m in MODES)) fail(`unknown mode ${m}; modes: ${Object.keys(MODES).join(', ')}`);
-  if (opts.modes.length === 0) opts.modes = Object.keys(MODES);
+  if (!(opts.suite in SUITES)) fail(`unknown suite ${opts.suite}; suites: ${Object.keys(SUITES).join(', ')}`);
+  if (opts.modes.length === 0) opts.modes = SUITES[opts.suite].modes;
   if (!opts.table && !opts.compileSpeed) fail(`--compile-speed-only and --no-compile-speed leave nothing to run\n${USAGE}`);
   return opts;
 }
@@ -93,13 +109,14 @@ function fail(message) {
   process.exit(2);
 }
 
-/** Programs with both a .valk and a .js file, in table order. */
-function discoverPrograms() {
-  const files = readdirSync(PROGRAMS_DIR);
+/** A suite's programs with both a .valk and a .js file, in table order. */
+function discoverPrograms(suite) {
+  const files = readdirSync(join(BENCH_DIR, suite));
   const names = files
     .filter((f) => f.endsWith('.valk') && files.includes(basename(f, '.valk') + '.js'))
     .map((f) => basename(f, '.valk'));
-  const rank = (n) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
+  const order = SUITES[suite].order;
+  const rank = (n) => (order.includes(n) ? order.indexOf(n) : order.length);
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
@@ -189,11 +206,12 @@ async function runTable(opts, programs) {
   console.log('times are medians in ms; ratio = valk time / JS time');
   let failures = 0;
   const rows = [];
+  const others = [];
   const ratios = Object.fromEntries(opts.modes.map((m) => [m, []]));
 
   for (const name of programs) {
-    const valkPath = join(PROGRAMS_DIR, `${name}.valk`);
-    const { run } = await import(pathToFileURL(join(PROGRAMS_DIR, `${name}.js`)).href);
+    const valkPath = join(BENCH_DIR, opts.suite, `${name}.valk`);
+    const { run, alternatives = {} } = await import(pathToFileURL(join(BENCH_DIR, opts.suite, `${name}.js`)).href);
     const expected = jsDisplay(run());
     const js = measure(`${name} js`, run, opts.quick, true);
     const row = [name, expected.length > 24 ? expected.slice(0, 21) + '...' : expected, fmtMs(js.median)];
@@ -222,6 +240,13 @@ async function runTable(opts, programs) {
       cells.push(fmtMs(valk.median), fmtRatio(ratio));
     }
     rows.push([...row, ...cells]);
+    // Other JavaScript baselines a program offers (a different technique for the same work).
+    for (const [label, fn] of Object.entries(alternatives)) {
+      const alt = measure(`${name} ${label}`, fn, opts.quick, true);
+      const same = jsDisplay(fn()) === expected;
+      if (!same) failures++;
+      others.push(`  ${name}: JavaScript with ${label}: ${fmtMs(alt.median)} ms${same ? '' : ' (RESULT DIFFERS)'}; the table's JS is ${fmtRatio(alt.median / js.median)}x faster`);
+    }
     console.error(`  ${name}: done`);
   }
 
@@ -234,6 +259,7 @@ async function runTable(opts, programs) {
     geo.push('', rs.length === 0 ? '-' : fmtRatio(Math.exp(rs.reduce((s, r) => s + Math.log(r), 0) / rs.length)));
   }
   printTable(header, [...rows, geo]);
+  if (others.length > 0) console.log(['', 'other JavaScript baselines:', ...others].join('\n'));
   return failures;
 }
 
@@ -337,8 +363,8 @@ function runCompileSpeed(opts) {
     return 1;
   }
   const inputs = [{ label: `generated (seed ${GENERATED_SEED})`, path: join(BENCH_DIR, 'generated.valk'), text }];
-  for (const name of discoverPrograms()) {
-    const path = join(PROGRAMS_DIR, `${name}.valk`);
+  for (const name of discoverPrograms('programs')) {
+    const path = join(BENCH_DIR, 'programs', `${name}.valk`);
     inputs.push({ label: `programs/${name}.valk`, path, text: readFileSync(path).toString('latin1'), program: true });
   }
   inputs.push({ label: 'prelude.valk', path: PRELUDE, text: readFileSync(PRELUDE).toString('latin1') });
@@ -381,7 +407,7 @@ if (isMainThread) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const available = discoverPrograms();
+const available = discoverPrograms(opts.suite);
 for (const p of opts.programs) if (!available.includes(p)) fail(`no program ${p}; programs: ${available.join(', ')}`);
 const programs = opts.programs.length > 0 ? available.filter((p) => opts.programs.includes(p)) : available;
 
@@ -393,7 +419,8 @@ console.log(
 
 let failures = 0;
 if (opts.table) failures += await runTable(opts, programs);
-if (opts.compileSpeed) failures += runCompileSpeed(opts);
+// Compile speed is measured on the main suite's programs only.
+if (opts.compileSpeed && opts.suite === 'programs') failures += runCompileSpeed(opts);
 if (failures > 0) {
   console.error(`\n${failures} check(s) failed`);
   process.exit(1);
