@@ -6,6 +6,7 @@
 // standard library's module for `src/prelude.valk` and its siblings.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { compile } from '../compiler/index.js';
 import { Source } from '../runtime/reader.js';
@@ -47,8 +48,18 @@ export function standardModule(path: string): string | undefined {
   return undefined;
 }
 
-/** Compiles one unit to its ES module and source map; returns 1 for a syntax error (reported on stderr), else 0. */
-export function compileUnit(u: Unit, resolveLoad: (path: string) => string | undefined, runtime = 'valk/runtime'): number {
+const require = createRequire(import.meta.url);
+
+/** The .d.ts writer, loaded only when declarations are wanted: ts-morph brings a whole TypeScript compiler. */
+function declarationWriter(): typeof import('../compiler/declarations.js') {
+  return require('../compiler/declarations.js') as typeof import('../compiler/declarations.js');
+}
+
+/**
+ * Compiles one unit to its ES module and source map (and, with `declarations`, a
+ * .d.ts beside it); returns 1 for a syntax error (reported on stderr), else 0.
+ */
+export function compileUnit(u: Unit, resolveLoad: (path: string) => string | undefined, runtime = 'valk/runtime', declarations = false): number {
   const text = readFileSync(u.file).toString('latin1');
   const name = basename(u.out);
   const sourcePath = relative(dirname(u.out), u.file).split(sep).join('/');
@@ -57,6 +68,9 @@ export function compileUnit(u: Unit, resolveLoad: (path: string) => string | und
   mkdirSync(dirname(u.out), { recursive: true });
   writeFileSync(u.out, `${compiled.code}\n//# sourceMappingURL=${name}.map\n`);
   writeFileSync(`${u.out}.map`, JSON.stringify(compiled.map));
+  if (declarations) {
+    writeFileSync(u.out.replace(/\.js$/, '.d.ts'), declarationWriter().declarations(compiled.definitions, { runtime, source: sourcePath }));
+  }
   if (compiled.readError === undefined) return 0;
   const src = new Source(relative(process.cwd(), u.file), text);
   process.stderr.write(formatDiagnostic({ src, offset: compiled.readError.offset }, compiled.readError.message));
@@ -98,7 +112,7 @@ export function compileUnits(units: readonly Unit[], runtime: string | undefined
       const target = byFile.get(resolve(u.root, path));
       return target !== undefined ? specifier(u.out, target.out) : standardModule(path);
     };
-    status = Math.max(status, compileUnit(u, resolveLoad, runtime));
+    status = Math.max(status, compileUnit(u, resolveLoad, runtime, true));
   }
   progress.done();
   return status;

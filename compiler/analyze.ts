@@ -10,7 +10,7 @@
 
 import { elementPos, listPos, parseProgram, Source, type Pos } from '../runtime/reader.js';
 import { Cons, Sym, sym, VError, type Value } from '../runtime/values.js';
-import type { ConstScope, DataRef, Expr, Fn, FnScope, Loc, PrimOp, Program, Scope, SelfRef, Target, Var } from './ir.js';
+import type { ConstScope, DataRef, Definition, Expr, Fn, FnScope, Loc, PrimOp, Program, Scope, SelfRef, Target, Var } from './ir.js';
 
 const S = {
   quote: sym('quote'),
@@ -29,6 +29,7 @@ const S = {
   head: sym('head'),
   tail: sym('tail'),
   amp: sym('&'),
+  args: sym('args'),
   fnName: sym('_fn'),
   bodyName: sym('_body'),
 };
@@ -97,6 +98,40 @@ function plainFormals(formals: Cons | null): { params: Sym[]; rest: Sym | null }
   if (amp < 0) return { params: names, rest: null };
   if (amp !== names.length - 2 || names[amp + 1] === S.amp) return undefined;
   return { params: names.slice(0, amp), rest: names[amp + 1] };
+}
+
+/** The parameters of a function with these literal formals; irregular formals take any arguments. */
+function fnShape(formals: Cons | null): Definition['fn'] {
+  return plainFormals(formals) ?? { params: [], rest: S.args };
+}
+
+/** The shape of `(\ {formals} {body})` written literally; undefined for any other value. */
+function lambdaShape(v: Value): Definition['fn'] {
+  if (!(v instanceof Cons) || v.quoted || v.head !== S.lambda) return undefined;
+  const [formals, body, more] = elements(v.tail);
+  return literal(formals) && isSymList(formals) && body !== undefined && more === undefined ? fnShape(formals) : undefined;
+}
+
+/** Top-level `(fun {name ...} {...})`, and `def` or `=` with literal names (docs/interop.md). */
+function definitions(forms: readonly Value[]): Definition[] {
+  const found = new Map<Sym, Definition>();
+  const define = (name: Sym, fn: Definition['fn']) => {
+    if (!name.keyword) found.set(name, { name, fn });
+  };
+  for (const f of forms) {
+    if (!(f instanceof Cons) || f.quoted) continue;
+    const args = elements(f.tail);
+    if (f.head === S.fun) {
+      const [sig, body] = args;
+      if (args.length === 2 && sig instanceof Cons && sig.quoted && isSymList(sig) && literal(body)) define(sig.head as Sym, fnShape(sig.tail));
+    } else if (f.head === S.def || f.head === S.assign) {
+      const [names, ...values] = args;
+      if (literal(names) && isSymList(names) && elements(names).length === values.length) {
+        elements(names).forEach((name, i) => define(name as Sym, lambdaShape(values[i])));
+      }
+    }
+  }
+  return [...found.values()];
 }
 
 class Analyzer {
@@ -366,5 +401,5 @@ export function analyze(path: string, text: string, options: AnalyzeOptions = {}
   });
   const readError =
     parsed.error === undefined ? undefined : { message: parsed.error.message, offset: parsed.starts[parsed.starts.length - 1] };
-  return { path, text, forms, readError };
+  return { path, text, forms, definitions: definitions(parsed.forms), readError };
 }

@@ -13,10 +13,14 @@
 //     const g_x = G.cell(s_x);               // global cells
 //     return [() => form0, () => form1, ...];
 //   }
+//   export function main() { ... }           // runs the module as a program
+//   const e0_f = R.exported(instantiate, "f"); // top-level definitions, for JavaScript
+//   export { e0_f as f };
 
 import generateModule from '@babel/generator';
 import * as t from '@babel/types';
 import { Sym, VError, type Value } from '../runtime/values.js';
+import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -606,6 +610,18 @@ class Emitter {
 
   // ---- the module ----
 
+  /** The module's top-level definitions as JS functions calling into the library session (docs/interop.md). */
+  private namedExports(): t.Statement[] {
+    const planned = planExports(this.program.definitions);
+    if (planned.length === 0) return [];
+    const exported = (e: PlannedExport) => t.callExpression(t.memberExpression(id('R'), id('exported')), [id('instantiate'), t.stringLiteral(e.definition.name.name)]);
+    const name = (n: string) => (isIdentifierName(n) ? id(n) : t.stringLiteral(n));
+    return [
+      t.variableDeclaration('const', planned.map((e) => t.variableDeclarator(id(e.local), exported(e)))),
+      t.exportNamedDeclaration(null, planned.flatMap((e) => e.names.map((n) => t.exportSpecifier(id(e.local), name(n))))),
+    ];
+  }
+
   module(): t.File {
     const options = this.options;
     const thunks = this.program.forms.map((f) => {
@@ -663,6 +679,7 @@ class Emitter {
           t.exportNamedDeclaration(
             t.functionDeclaration(id('main'), [], t.blockStatement([t.returnStatement(t.callExpression(t.memberExpression(id('R'), id('runMain')), [id('instantiate')]))])),
           ),
+          ...this.namedExports(),
         ]),
       );
     }

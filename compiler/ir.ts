@@ -95,11 +95,23 @@ export type Target = { readonly kind: 'global'; readonly name: Sym } | { readonl
 
 export type PrimOp = 'add' | 'sub' | 'mul' | 'div' | 'lt' | 'gt' | 'le' | 'ge' | 'eq' | 'ne' | 'neg' | 'head' | 'tail' | 'cons';
 
+/**
+ * A top-level definition with a literal name (`fun`, `def`, `=`): what the ES
+ * module form exports to JavaScript (docs/interop.md).
+ */
+export interface Definition {
+  readonly name: Sym;
+  /** For a function literal, its parameter names (and the rest name after `&`); absent for any other value. */
+  readonly fn?: { readonly params: readonly Sym[]; readonly rest: Sym | null };
+}
+
 /** A compiled file: its top-level forms in order, each an expression in the global frame. */
 export interface Program {
   readonly path: string;
   readonly text: string;
   readonly forms: Expr[];
+  /** Top-level definitions in order of first appearance; a later definition of a name gives its shape. */
+  readonly definitions: Definition[];
   /** The reader error that ends the file, if any (spec §2.9). */
   readonly readError: { readonly message: string; readonly offset: number } | undefined;
 }

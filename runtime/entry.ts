@@ -1,4 +1,8 @@
-// The runtime package (`valk/runtime`) that compiled modules import.
+// The runtime package (`valk/runtime`) that compiled modules import, and that
+// JavaScript uses to call into Valkyria (docs/interop.md).
 
 export * from './compiled.js';
 export { runMain } from './main.js';
+export { exported, librarySession } from './library.js';
+export { toJs, toValk, ValkError, type ValkFunction, type ValkValue } from './interop.js';
+export type { Instantiate } from './session.js';

@@ -7,6 +7,7 @@ import * as continuations from './continuations.js';
 import * as core from './core.js';
 import * as ctx from './ctx.js';
 import * as io from './io.js';
+import * as js from './js.js';
 import * as lists from './lists.js';
 import * as strings from './strings.js';
 import * as system from './system.js';
@@ -33,4 +34,5 @@ export function installBuiltins(session: Session, fastPaths: boolean): void {
   system.install(define, session);
   ctx.install(define);
   continuations.install(define);
+  js.install(define, session);
 }
