@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { build } from './build.js';
+import { checkFiles } from './check.js';
 import { compileTree } from './compile.js';
+import { repl } from './repl.js';
 import { runFiles } from './run.js';
 import { runTests } from './test-runner.js';
 
@@ -76,6 +78,28 @@ export async function main(argv: string[]): Promise<void> {
         .example('$0 test tests/', 'run every test file under tests/'),
     (argv) => {
       process.exit(runTests({ paths: argv.paths, verbose: argv.verbose, interpret: argv.interpret }));
+    },
+  )
+  .command(
+    'repl',
+    'Read, evaluate and print interactively (piped input: one result line per entry, no prompts)',
+    (y) =>
+      y
+        .option('prelude', { type: 'boolean', default: false, describe: 'Load the bundled prelude first' })
+        .example('$0 repl --prelude', 'a session with the prelude loaded'),
+    async (argv) => {
+      process.exit(await repl({ prelude: argv.prelude }));
+    },
+  )
+  .command(
+    'check <files..>',
+    'Report syntax errors, unbound names, impossible argument counts and stray async-shifts without running anything',
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: '.valk files' })
+        .example('$0 check app.valk', 'exit status 0 when clean, 1 when something was reported'),
+    (argv) => {
+      process.exit(checkFiles({ files: argv.files }));
     },
   )
   .demandCommand(1, 'Give a command, e.g. `valk run app.valk`.')

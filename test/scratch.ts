@@ -12,8 +12,9 @@ export interface Ran {
   readonly code: number | null;
 }
 
-export function valk(args: string[], cwd: string, env?: NodeJS.ProcessEnv): Ran {
-  const r = spawnSync(process.execPath, [VALK_BIN, ...args], { cwd, encoding: 'utf8', env: env ?? process.env });
+/** Runs `valk ARGS` in cwd; `input` is piped to its stdin. */
+export function valk(args: string[], cwd: string, env?: NodeJS.ProcessEnv, input?: string): Ran {
+  const r = spawnSync(process.execPath, [VALK_BIN, ...args], { cwd, encoding: 'utf8', env: env ?? process.env, input });
   return { stdout: r.stdout, stderr: r.stderr, code: r.status };
 }
 
