@@ -1,7 +1,10 @@
 // Differential test: random well-formed, terminating programs
 // (test/program-arbitraries.ts) run compiled, compiled with every fast-path
-// guard failing, compiled with no specialised forms at all, and evaluated, each
-// in a fresh session; stdout must be the same byte for byte.
+// guard failing, compiled with no specialised forms at all, compiled with every
+// top-level form that is not a definition inside an `async-reset` (where the
+// evaluator runs compiled functions from their data, so a shift could capture
+// them), and evaluated, each in a fresh session; stdout must be the same byte
+// for byte.
 //
 // The runs happen on a worker thread with a deep stack (compiled code recurses
 // on the JS stack, as under `valk run`) and a watchdog: a mode that does not
@@ -17,6 +20,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { parseProgram, Source } from '../runtime/reader.js';
+import { Cons, sym, type Sym } from '../runtime/values.js';
 import { differentialProgramArb, hostileProgramArb, minimiseProgram, preludeProgramArb } from './program-arbitraries.js';
 
 const SEED = Number(process.env.VALK_FC_SEED ?? 20260214);
@@ -28,7 +33,7 @@ function params(numRuns: number, salt: number): fc.Parameters<[string]> {
 
 const scratch = mkdtempSync(join(tmpdir(), 'valk-differential-'));
 
-const MODES = ['compiled', 'compiled, no fast paths', 'compiled generically', 'evaluated'] as const;
+const MODES = ['compiled', 'compiled, no fast paths', 'compiled generically', 'compiled, under resets', 'evaluated'] as const;
 type ModeName = (typeof MODES)[number];
 
 /** Generated programs end by construction; the budget only catches a generator that breaks that promise. */
@@ -64,6 +69,7 @@ function workerMain(): void {
       compiled: { loader, fastPaths: true },
       'compiled, no fast paths': { loader, fastPaths: false },
       'compiled generically': { loader: generic, fastPaths: true },
+      'compiled, under resets': { loader, fastPaths: true },
       evaluated: { fastPaths: true },
     };
     return (file: string, mode: string): Outcome => {
@@ -153,6 +159,27 @@ function show(s: string): string {
 
 let counter = 0;
 
+const DEFINING = new Set(['def', 'fun', '=', 'load'].map(sym));
+
+/**
+ * The program with each top-level call that is not a definition wrapped in
+ * `(async-reset {...})`, which gives the call's own value when nothing shifts
+ * (other forms would change meaning: a body `{f}` calls f).
+ * Definitions stay outside, so the functions are compiled and the wrapped
+ * forms call them through the evaluator.
+ */
+function withResets(text: string): string {
+  const { forms, starts, error } = parseProgram(new Source('p.valk', text));
+  if (error !== undefined) return text;
+  return forms
+    .map((f, i) => {
+      // The form's own text, up to the next form: comments after it end on the line break.
+      const source = text.slice(starts[i], starts[i + 1] ?? text.length);
+      return f instanceof Cons && !f.quoted && !DEFINING.has(f.head as Sym) ? `(async-reset {${source}\n})\n` : source;
+    })
+    .join('');
+}
+
 interface Verdict {
   readonly ok: boolean;
   /** The evaluator did not finish it: the program is not a valid test (generator or minimiser slip). */
@@ -164,11 +191,13 @@ interface Verdict {
 
 /** Runs the program every way (or only in the given modes besides the evaluator) and compares. */
 async function judge(text: string, only?: readonly ModeName[]): Promise<Verdict> {
-  const file = join(scratch, `p${counter++}.valk`);
+  const file = join(scratch, `p${counter}.valk`);
   writeFileSync(file, Buffer.from(text, 'latin1'));
+  const underResets = join(scratch, `p${counter++}.reset.valk`);
+  writeFileSync(underResets, Buffer.from(withResets(text), 'latin1'));
   const modes = MODES.filter((m) => m === 'evaluated' || only === undefined || only.includes(m));
   const outcomes: Outcome[] = [];
-  for (const mode of modes) outcomes.push(await runIn(mode, file));
+  for (const mode of modes) outcomes.push(await runIn(mode, mode === 'compiled, under resets' ? underResets : file));
   const reference = outcomes[modes.length - 1];
   if (reference.hung || /call budget exhausted/.test(reference.stdout)) {
     return { ok: false, endless: true, signature: 'endless', message: `the generator made a program that does not end:\n${text}` };
