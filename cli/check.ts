@@ -238,6 +238,8 @@ export function checkFiles(options: CheckOptions): number {
     }
   }
 
+  if (!followed) process.stderr.write('valk: note: a load could not be followed, so unbound names and argument counts are not checked\n');
+
   // How many places bind each global, and the lambda when the one binding is a literal one.
   const bindings = new Map<Sym, number>();
   const lambdas = new Map<Sym, Fn>();

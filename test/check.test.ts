@@ -64,6 +64,7 @@ test('definitions come from files loaded literally, the bundled prelude included
 test('a load that cannot be followed turns unbound-name reports off', (t) => {
   const r = check({ 'a.valk': '(def {lib} "lib.valk")\n(load lib)\n(print from-lib)\n' });
   t.is(r.stdout, '');
+  t.regex(r.stderr, /^valk: note: a load could not be followed/);
   t.is(r.code, 0);
 });
 
