@@ -614,7 +614,9 @@ class Emitter {
   private namedExports(): t.Statement[] {
     const planned = planExports(this.program.definitions);
     if (planned.length === 0) return [];
-    const exported = (e: PlannedExport) => t.callExpression(t.memberExpression(id('R'), id('exported')), [id('instantiate'), t.stringLiteral(e.definition.name.name)]);
+    const exported = (e: PlannedExport) =>
+      // Making the function runs nothing, so bundlers may drop the exports nobody imports.
+      t.addComment(t.callExpression(t.memberExpression(id('R'), id('exported')), [id('instantiate'), t.stringLiteral(e.definition.name.name)]), 'leading', '#__PURE__');
     const name = (n: string) => (isIdentifierName(n) ? id(n) : t.stringLiteral(n));
     return [
       t.variableDeclaration('const', planned.map((e) => t.variableDeclarator(id(e.local), exported(e)))),
