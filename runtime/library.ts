@@ -24,11 +24,12 @@ class LibrarySession extends Session {
 
 let library: LibrarySession | undefined;
 
-/** The library session, made on first use; making it leaves whatever program is running attached. */
+/** The library session, for JavaScript hosts (as a plain Session: what it remembers is this file's business). */
 export function librarySession(): Session {
   return shared();
 }
 
+/** Made on first use; making it leaves whatever program is running attached. */
 function shared(): LibrarySession {
   if (library === undefined) {
     const outer = currentHost() as Host | undefined;
