@@ -11,8 +11,8 @@ import { apply, calls, currentMachine } from './calls.js';
 import { join } from './builtins/lists.js';
 import { typeError } from './builtins/errors.js';
 import { rebinds, type Cell, type Frame } from './frame.js';
-import { Builtin, Cons, sym, truthy, VError, type Value } from './values.js';
-import { call1, call2 } from './compiled.js';
+import { Builtin, Cons, Lambda, sym, truthy, VError, type Value } from './values.js';
+import { call0, call1, call2 } from './compiled.js';
 
 /** Globals the prelude's list walkers call, besides themselves. */
 const HELPERS = ['==', 'list?', 'join', 'list', 'head', 'tail', 'nil'].map(sym);
@@ -108,6 +108,20 @@ export function foldl(std: Value, f: Value, z: Value, l: Value): Value {
       return r;
     }
   }
+  if (c !== null || !(acc instanceof Lambda || acc instanceof Builtin)) {
+    calls.depth = base;
+    return c === null ? acc : notAList(c);
+  }
+  // The last level's `{z}` calls a function value with no arguments (spec §4.3), in
+  // that level's frame: a builtin that looks at the frame gets the prelude's own.
+  let r: Value;
+  if (acc instanceof Builtin && acc.reflective) {
+    calls.depth = base + level;
+    r = apply(std, [f, acc, null], global);
+  } else {
+    calls.depth = base + level + 1;
+    r = call0(acc);
+  }
   calls.depth = base;
-  return c === null ? acc : notAList(c);
+  return r;
 }
