@@ -5,6 +5,7 @@ import yargs from 'yargs';
 import { build } from './build.js';
 import { checkFiles } from './check.js';
 import { compileTree } from './compile.js';
+import { watchTree } from './watch.js';
 import { repl } from './repl.js';
 import { runFiles } from './run.js';
 import { runTests } from './test-runner.js';
@@ -48,9 +49,11 @@ export async function main(argv: string[]): Promise<void> {
       y
         .positional('sources', { type: 'string', array: true, demandOption: true, describe: '.valk files or folders' })
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output folder' })
+        .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep running and recompile files as they change' })
         .example('$0 compile src -o dist', 'compile a folder tree'),
-    (argv) => {
-      process.exit(compileTree({ sources: argv.sources, outDir: argv.out }));
+    async (argv) => {
+      const options = { sources: argv.sources, outDir: argv.out };
+      process.exit(argv.watch ? await watchTree(options) : compileTree(options));
     },
   )
   .command(
