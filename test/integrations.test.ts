@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import valkEsbuild from '../integrations/esbuild.js';
 import valkRollup from '../integrations/rollup.js';
@@ -15,7 +16,10 @@ import valkWebpack from '../integrations/webpack.js';
 import { ROOT } from './fixture-files.js';
 
 const SAMPLE = join(ROOT, 'test', 'sample-project');
-const OUTPUT = 'hello, sample\nsquares: {1 4 9} sum: 30\n';
+/** What app.valk prints as a program. */
+const PROGRAM_OUTPUT = 'hello, sample; squares: {1 4 9 16}; sum: 30\n';
+/** What main.js prints: calls into greet.valk and stats.valk, then app.valk as a program. */
+const OUTPUT = 'hello, bundler\n14\nhello, sample; squares: {1 4 9}; sum: 14\n' + PROGRAM_OUTPUT;
 const BAD = '(print "ok")\n(print 1.5)\n';
 
 /** A copy of the sample project whose node_modules/valk is this package, as an installed one would be. */
@@ -39,26 +43,26 @@ interface MapJSON {
   mappings: string;
 }
 
-/** The bundle's map reaches both .valk files, with their text, and a call in stats.valk's last `print`. */
+/** The bundle's map reaches the .valk files, with their text, and a call in stats.valk's `report`. */
 function checkMap(t: import('ava').ExecutionContext, dir: string, bundle: string): void {
   const map = JSON.parse(readFileSync(join(dir, `${bundle}.map`), 'utf8')) as MapJSON;
-  for (const name of ['stats.valk', 'greet.valk']) {
+  for (const name of ['app.valk', 'stats.valk', 'greet.valk']) {
     const i = map.sources.findIndex((s) => s.endsWith(name));
     t.true(i >= 0, `${name} in ${map.sources.join(', ')}`);
     t.is(map.sourcesContent?.[i], readFileSync(join(SAMPLE, name), 'utf8'));
   }
   const sm = new SourceMap(map as never);
   const code = readFileSync(join(dir, bundle), 'utf8').split('\n');
-  const printLine = readFileSync(join(SAMPLE, 'stats.valk'), 'utf8').split('\n').findIndex((l) => l.includes('"squares:"'));
+  const reportLine = readFileSync(join(SAMPLE, 'stats.valk'), 'utf8').split('\n').findIndex((l) => l.includes('{report xs}'));
   const hit = code.some(
     (text, line) =>
       text.length < 2000 &&
       [...text].some((_, col) => {
         const e = sm.findEntry(line, col) as { originalSource?: string; originalLine?: number };
-        return e.originalSource?.endsWith('stats.valk') === true && e.originalLine === printLine;
+        return e.originalSource?.endsWith('stats.valk') === true && e.originalLine === reportLine;
       }),
   );
-  t.true(hit, `no mapping into stats.valk line ${printLine + 1}`);
+  t.true(hit, `no mapping into stats.valk line ${reportLine + 1}`);
 }
 
 test('the package exports each form of the plugin and the hooks', async (t) => {
@@ -175,10 +179,39 @@ test('a syntax error fails a Vite build with loc and frame, as its overlay shows
   t.regex(error.message, /Unexpected character \./);
 });
 
+test('the Vite dev server loads .valk modules, runs a changed one again, and reports errors with loc', async (t) => {
+  const dir = project({ 'hello.js': "import { greet } from './greet.valk';\nexport const hello = () => greet('dev');\n", 'bad.valk': BAD });
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [valkVite()],
+    // As when valk is installed rather than linked: the runtime is Node's to load, once.
+    ssr: { external: ['valk'] },
+    server: { middlewareMode: true },
+    appType: 'custom',
+  });
+  try {
+    const hello = async () => ((await server.ssrLoadModule('/hello.js')) as { hello: () => string }).hello();
+    t.is(await hello(), 'hello, dev');
+    writeFileSync(join(dir, 'greet.valk'), readFileSync(join(dir, 'greet.valk'), 'utf8').replace('hello, ', 'howdy, '));
+    // The watcher invalidates greet.valk and hello.js when it sees the change.
+    let now = await hello();
+    for (const deadline = Date.now() + 10_000; now === 'hello, dev' && Date.now() < deadline; now = await hello()) await sleep(50);
+    t.is(now, 'howdy, dev');
+    const failure = await t.throwsAsync<Error & { loc?: object; frame?: string }>(server.ssrLoadModule('/bad.valk'));
+    t.deepEqual(failure!.loc, { file: join(dir, 'bad.valk'), line: 2, column: 8 });
+    t.is(failure!.frame, '    (print 1.5)\n            ^\n');
+  } finally {
+    await server.close();
+  }
+});
+
 test('node --import valk/register runs a .valk entry as a program', (t) => {
   const dir = project();
-  const r = node(['--import', 'valk/register', 'stats.valk'], dir);
-  t.is(r.stdout, OUTPUT, r.stderr);
+  const r = node(['--import', 'valk/register', 'app.valk'], dir);
+  t.is(r.stdout, PROGRAM_OUTPUT, r.stderr);
   t.is(r.code, 3);
 });
 
