@@ -2,9 +2,9 @@
 // project (test/sample-project) built for real by each bundler and run with
 // node, and run by node itself through `--import valk/register`.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,9 +22,10 @@ const PROGRAM_OUTPUT = 'hello, sample; squares: {1 4 9 16}; sum: 30\n';
 const OUTPUT = 'hello, bundler\n14\nhello, sample; squares: {1 4 9}; sum: 14\n' + PROGRAM_OUTPUT;
 const BAD = '(print "ok")\n(print 1.5)\n';
 
-/** A copy of the sample project whose node_modules/valk is this package, as an installed one would be. */
-function project(extra: Record<string, string> = {}): string {
+/** A copy of the sample project whose node_modules/valk is this package, as an installed one would be; removed after the test. */
+function project(t: ExecutionContext, extra: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'valk-integration-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(SAMPLE, dir, { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(ROOT, join(dir, 'node_modules', 'valk'));
@@ -44,7 +45,7 @@ interface MapJSON {
 }
 
 /** The bundle's map reaches the .valk files, with their text, and a call in stats.valk's `report`. */
-function checkMap(t: import('ava').ExecutionContext, dir: string, bundle: string): void {
+function checkMap(t: ExecutionContext, dir: string, bundle: string): void {
   const map = JSON.parse(readFileSync(join(dir, `${bundle}.map`), 'utf8')) as MapJSON;
   for (const name of ['app.valk', 'stats.valk', 'greet.valk']) {
     const i = map.sources.findIndex((s) => s.endsWith(name));
@@ -74,7 +75,7 @@ test('the package exports each form of the plugin and the hooks', async (t) => {
 });
 
 test('esbuild bundles the sample project; the bundle runs, its map reaches the .valk files', async (t) => {
-  const dir = project();
+  const dir = project(t);
   const esbuild = await import('esbuild');
   await esbuild.build({
     absWorkingDir: dir,
@@ -94,7 +95,7 @@ test('esbuild bundles the sample project; the bundle runs, its map reaches the .
 });
 
 test('Vite (SSR library build) bundles the sample project; the bundle runs', async (t) => {
-  const dir = project();
+  const dir = project(t);
   const { build } = await import('vite');
   await build({
     root: dir,
@@ -111,7 +112,7 @@ test('Vite (SSR library build) bundles the sample project; the bundle runs', asy
 });
 
 test('Rollup bundles the sample project; the bundle runs', async (t) => {
-  const dir = project();
+  const dir = project(t);
   const { rollup } = await import('rollup');
   const { nodeResolve } = await import('@rollup/plugin-node-resolve');
   const bundle = await rollup({
@@ -132,7 +133,7 @@ test('Rollup bundles the sample project; the bundle runs', async (t) => {
 });
 
 test('webpack bundles the sample project; the bundle runs', async (t) => {
-  const dir = project();
+  const dir = project(t);
   const { default: webpack } = await import('webpack');
   const compiler = webpack({
     mode: 'production',
@@ -156,7 +157,7 @@ test('webpack bundles the sample project; the bundle runs', async (t) => {
 });
 
 test('a syntax error fails an esbuild build with file:line:column and the line', async (t) => {
-  const dir = project({ 'bad.valk': BAD, 'bad.js': "import { main } from './bad.valk';\nmain();\n" });
+  const dir = project(t, { 'bad.valk': BAD, 'bad.js': "import { main } from './bad.valk';\nmain();\n" });
   const esbuild = await import('esbuild');
   const failure = await t.throwsAsync<Error & { errors: Array<{ text: string }> }>(
     esbuild.build({ absWorkingDir: dir, entryPoints: ['bad.js'], bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [valkEsbuild({ root: dir })] }),
@@ -166,7 +167,7 @@ test('a syntax error fails an esbuild build with file:line:column and the line',
 });
 
 test('a syntax error fails a Vite build with loc and frame, as its overlay shows them', async (t) => {
-  const dir = project({ 'bad.valk': BAD, 'bad.js': "import { main } from './bad.valk';\nmain();\n" });
+  const dir = project(t, { 'bad.valk': BAD, 'bad.js': "import { main } from './bad.valk';\nmain();\n" });
   const { build } = await import('vite');
   const failure = await t.throwsAsync<Error & { errors?: unknown[] }>(
     build({ root: dir, configFile: false, logLevel: 'silent', plugins: [valkVite()], build: { ssr: 'bad.js', write: false } }),
@@ -180,7 +181,7 @@ test('a syntax error fails a Vite build with loc and frame, as its overlay shows
 });
 
 test('the Vite dev server loads .valk modules, runs a changed one again, and reports errors with loc', async (t) => {
-  const dir = project({ 'hello.js': "import { greet } from './greet.valk';\nexport const hello = () => greet('dev');\n", 'bad.valk': BAD });
+  const dir = project(t, { 'hello.js': "import { greet } from './greet.valk';\nexport const hello = () => greet('dev');\n", 'bad.valk': BAD });
   const { createServer } = await import('vite');
   const server = await createServer({
     root: dir,
@@ -209,7 +210,7 @@ test('the Vite dev server loads .valk modules, runs a changed one again, and rep
 });
 
 test('node --import valk/register runs a .valk entry as a program', (t) => {
-  const dir = project();
+  const dir = project(t);
   const r = node(['--import', 'valk/register', 'app.valk'], dir);
   t.is(r.stdout, PROGRAM_OUTPUT, r.stderr);
   t.is(r.code, 3);
@@ -217,14 +218,14 @@ test('node --import valk/register runs a .valk entry as a program', (t) => {
 
 test('a .valk entry under the hooks runs on a deep stack, as valk run runs it', (t) => {
   const deep = '(def {deep} (\\ {n} {if (== n 0) {0} {+ 1 (deep (- n 1))}}))\n(print (deep 100000))\n';
-  const dir = project({ 'deep.valk': deep });
+  const dir = project(t, { 'deep.valk': deep });
   const r = node(['--import', 'valk/register', 'deep.valk'], dir);
   t.is(r.stdout, '100000\n', r.stderr);
   t.is(r.code, 0);
 });
 
 test('node --import valk/register runs a JS entry that imports .valk files', (t) => {
-  const dir = project();
+  const dir = project(t);
   const r = node(['--import', 'valk/register', 'main.js'], dir);
   t.is(r.stdout, OUTPUT, r.stderr);
   t.is(r.code, 3);
@@ -243,14 +244,14 @@ test('modules loaded by the hooks carry inline source maps into the .valk source
     'console.log([...lines].join(","));',
     '',
   ].join('\n');
-  const dir = project({ 'probe.mjs': probe });
+  const dir = project(t, { 'probe.mjs': probe });
   const r = node(['--enable-source-maps', '--import', 'valk/register', 'probe.mjs'], dir);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, '1\n', 'greet.valk has one form, on its second line');
 });
 
 test('node --import valk/register reports a syntax error with file:line:column and the line', (t) => {
-  const dir = project({ 'bad.valk': BAD });
+  const dir = project(t, { 'bad.valk': BAD });
   const r = node(['--import', 'valk/register', 'bad.valk'], dir);
   t.is(r.code, 1);
   t.is(r.stdout, '');
