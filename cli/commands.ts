@@ -50,9 +50,10 @@ export async function main(argv: string[]): Promise<void> {
         .positional('sources', { type: 'string', array: true, demandOption: true, describe: '.valk files or folders' })
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output folder' })
         .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep running and recompile files as they change' })
+        .option('target', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'JavaScript with .d.ts declarations, or TypeScript modules' })
         .example('$0 compile src -o dist', 'compile a folder tree'),
     async (argv) => {
-      const options = { sources: argv.sources, outDir: argv.out };
+      const options = { sources: argv.sources, outDir: argv.out, target: argv.target };
       process.exit(argv.watch ? await watchTree(options) : compileTree(options));
     },
   )

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { compile } from '../compiler/index.js';
+import type { EmitTarget } from '../compiler/ts-types.js';
 import { Source } from '../runtime/reader.js';
 import { formatDiagnostic, STDLIB_DIR } from '../runtime/session.js';
 import { paint } from './style.js';
@@ -18,6 +19,8 @@ export interface CompileTreeOptions {
   readonly outDir: string;
   /** The module specifier compiled code imports the runtime from. */
   readonly runtime?: string;
+  /** `ts`: TypeScript modules (each its own declaration) instead of JavaScript with a `.d.ts`. */
+  readonly target?: EmitTarget;
 }
 
 export interface Unit {
@@ -35,9 +38,9 @@ function valkFiles(dir: string, out: string[]): void {
   }
 }
 
-/** A relative import specifier from one output file to another. */
+/** A relative import specifier from one output file to another (a `.ts` one by its `.js` name, as TypeScript resolves it). */
 export function specifier(from: string, to: string): string {
-  const rel = relative(dirname(from), to).split(sep).join('/');
+  const rel = relative(dirname(from), to.replace(/\.ts$/, '.js')).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
@@ -56,15 +59,16 @@ function declarationWriter(): typeof import('../compiler/declarations.js') {
 }
 
 /**
- * Compiles one unit to its ES module and source map (and, with `declarations`, a
- * .d.ts beside it); returns 1 for a syntax error (reported on stderr), else 0.
+ * Compiles one unit to its ES module (TypeScript for `target` ts) and source map
+ * (and, with `declarations`, a .d.ts beside it); returns 1 for a syntax error
+ * (reported on stderr), else 0.
  */
-export function compileUnit(u: Unit, resolveLoad: (path: string) => string | undefined, runtime = 'valk/runtime', declarations = false): number {
+export function compileUnit(u: Unit, resolveLoad: (path: string) => string | undefined, runtime = 'valk/runtime', declarations = false, target: EmitTarget = 'js'): number {
   const text = readFileSync(u.file).toString('latin1');
   const name = basename(u.out);
   const sourcePath = relative(dirname(u.out), u.file).split(sep).join('/');
   const standardPrelude = STDLIB_DIR !== undefined && u.file === join(STDLIB_DIR, 'prelude.valk');
-  const compiled = compile(sourcePath, text, { format: 'esm', runtime, outFile: name, resolveLoad, standardPrelude });
+  const compiled = compile(sourcePath, text, { format: 'esm', runtime, outFile: name, resolveLoad, standardPrelude, target });
   mkdirSync(dirname(u.out), { recursive: true });
   writeFileSync(u.out, `${compiled.code}\n//# sourceMappingURL=${name}.map\n`);
   writeFileSync(`${u.out}.map`, JSON.stringify(compiled.map));
@@ -92,7 +96,8 @@ export function plan(options: CompileTreeOptions): Unit[] | number {
     if (isDir) valkFiles(src, files);
     else files.push(src);
     const root = isDir ? src : dirname(src);
-    for (const file of files) units.push({ file, root, out: join(outDir, relative(root, file).replace(/\.valk$/, '.js')) });
+    const ext = options.target === 'ts' ? '.ts' : '.js';
+    for (const file of files) units.push({ file, root, out: join(outDir, relative(root, file).replace(/\.valk$/, ext)) });
   }
   return units;
 }
@@ -101,7 +106,7 @@ export function plan(options: CompileTreeOptions): Unit[] | number {
  * Compiles `units` (or those of them in `only`), resolving literal loads among all
  * of them; returns the exit status (1 when a file has a syntax error).
  */
-export function compileUnits(units: readonly Unit[], runtime: string | undefined, only?: ReadonlySet<string>): number {
+export function compileUnits(units: readonly Unit[], options: Pick<CompileTreeOptions, 'runtime' | 'target'>, only?: ReadonlySet<string>): number {
   const byFile = new Map(units.map((u) => [u.file, u]));
   const todo = only === undefined ? units : units.filter((u) => only.has(u.file));
   const progress = new Progress(todo.length);
@@ -112,7 +117,8 @@ export function compileUnits(units: readonly Unit[], runtime: string | undefined
       const target = byFile.get(resolve(u.root, path));
       return target !== undefined ? specifier(u.out, target.out) : standardModule(path);
     };
-    status = Math.max(status, compileUnit(u, resolveLoad, runtime, true));
+    // A TypeScript module declares itself.
+    status = Math.max(status, compileUnit(u, resolveLoad, options.runtime, options.target !== 'ts', options.target));
   }
   progress.done();
   return status;
@@ -122,7 +128,7 @@ export function compileUnits(units: readonly Unit[], runtime: string | undefined
 export function compileTree(options: CompileTreeOptions): number {
   const units = plan(options);
   if (typeof units === 'number') return units;
-  const status = compileUnits(units, options.runtime);
+  const status = compileUnits(units, options);
   const outDir = relative(process.cwd(), resolve(options.outDir)) || '.';
   process.stderr.write(`valk: compiled ${units.length} file${units.length === 1 ? '' : 's'} into ${outDir}\n`);
   return status;

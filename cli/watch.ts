@@ -28,7 +28,7 @@ export function watchTree(options: CompileTreeOptions): Promise<number> {
     if (changed.size === 0) return;
     for (const f of changed) seen.set(f, mtime(f));
     const t0 = performance.now();
-    const status = compileUnits(units, options.runtime, changed);
+    const status = compileUnits(units, options, changed);
     const names = [...changed].map((f) => relative(process.cwd(), f)).join(', ');
     const ms = Math.round(performance.now() - t0);
     const line = `valk: ${status === 0 ? 'compiled' : 'compiled with errors'} ${names} (${ms} ms); watching for changes`;

@@ -5,7 +5,7 @@
 
 import { printNode, Project, ts, VariableDeclarationKind, type OptionalKind, type ParameterDeclarationStructure } from 'ts-morph';
 import { decodeUtf8 } from '../runtime/interop.js';
-import { isIdentifierName, planExports } from './exports.js';
+import { isIdentifierName, parameterNames, planExports } from './exports.js';
 import type { Definition } from './ir.js';
 
 export interface DeclarationOptions {
@@ -21,17 +21,8 @@ function inComment(s: string): string {
 }
 
 function parameters(fn: NonNullable<Definition['fn']>): Array<OptionalKind<ParameterDeclarationStructure>> {
-  const used = new Set<string>();
-  // Valkyria parameter names where they are identifiers, for editors to show; otherwise by position.
-  const param = (s: { name: string }, i: number) => {
-    const n = decodeUtf8(s.name);
-    const name = isIdentifierName(n) && !used.has(n) ? n : `arg${i + 1}`;
-    used.add(name);
-    return name;
-  };
-  const out: Array<OptionalKind<ParameterDeclarationStructure>> = fn.params.map((p, i) => ({ name: param(p, i), type: 'ValkValue' }));
-  if (fn.rest !== null) out.push({ name: param(fn.rest, fn.params.length), type: 'ValkValue[]', isRestParameter: true });
-  return out;
+  const names = parameterNames(fn);
+  return names.map((name, i) => (fn.rest !== null && i === names.length - 1 ? { name, type: 'ValkValue[]', isRestParameter: true } : { name, type: 'ValkValue' }));
 }
 
 export function declarations(definitions: readonly Definition[], options: DeclarationOptions): string {

@@ -22,6 +22,7 @@ import * as t from '@babel/types';
 import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
+import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
 type Generate = typeof import('@babel/generator').default;
@@ -44,6 +45,8 @@ export interface EmitOptions {
    * the functions it defines are the standard ones compiled code builds in.
    */
   readonly standardPrelude?: boolean;
+  /** `ts`: a TypeScript module (ESM form), typed against the runtime's declarations; default `js`. */
+  readonly target?: EmitTarget;
 }
 
 export interface Emitted {
@@ -84,11 +87,14 @@ class Emitter {
   private readonly imports = new Map<string, string>();
   private readonly frameNames = new Map<string, Sym[]>();
   private nextTemp = 0;
+  private readonly types: Annotations;
 
   constructor(
     private readonly program: Program,
     private readonly options: EmitOptions,
-  ) {}
+  ) {
+    this.types = new Annotations(options.target ?? 'js');
+  }
 
   // ---- module-level names ----
 
@@ -192,11 +198,13 @@ class Emitter {
   read(e: Expr & { k: 'global' | 'local' }, cx: FnCx): t.Expression {
     if (e.k === 'global') return this.viaFrames(e.name, cx.scope, null, this.at(this.globalValue(e.name, cx), e.loc), cx);
     const v = e.v;
+    const own = rcall('own', id(v.scope.envId), this.sym(v.name));
     // Once the scope has a frame, frame-reflective code may have rebound the name there.
     let value: t.Expression = t.conditionalExpression(
       t.binaryExpression('===', id(v.scope.envId), t.nullLiteral()),
       this.at(id(v.id), e.loc),
-      rcall('own', id(v.scope.envId), this.sym(v.name)),
+      // A parameter is always in its scope's frame.
+      v.param ? this.types.bound(own) : own,
     );
     if (!v.param) {
       // A name bound by `=` may not be bound yet: then the enclosing scopes answer.
@@ -235,7 +243,7 @@ class Emitter {
   expr(e: Expr, cx: FnCx): t.Expression {
     switch (e.k) {
       case 'lit':
-        return this.at(this.literal(e.value), e.loc);
+        return this.types.value(this.at(this.literal(e.value), e.loc));
       case 'data':
         return this.at(this.dataRef(e.ref), e.loc);
       case 'global':
@@ -297,10 +305,12 @@ class Emitter {
     const cell = this.cell(e.name);
     const std = t.memberExpression(cell, id('std'));
     const head = this.read({ k: 'global', name: e.name, loc: e.loc }, cx);
-    // Numerals are used as they are; other operands go through temporaries.
+    // Arithmetic and comparison use numerals as they are; other operands go through temporaries
+    // (head, tail and cons test theirs with `instanceof`, which TypeScript rejects on a number).
     const setup: t.Expression[] = [];
+    const listOp = e.op === 'head' || e.op === 'tail' || e.op === 'cons';
     const operands = e.args.map((a) => {
-      if (a.k === 'lit' && typeof a.value === 'number') return this.expr(a, cx);
+      if (a.k === 'lit' && typeof a.value === 'number' && !listOp) return this.at(this.literal(a.value), a.loc);
       const tmp = this.temp(cx);
       setup.push(assign(tmp, this.expr(a, cx)));
       return id(tmp);
@@ -450,10 +460,10 @@ class Emitter {
     const bodyStmts = this.tail(fn.body, cx);
     const locals = [...fn.scope.vars.values()].filter((v) => !v.param);
     // The call's frame: its variables, and the Frame built from them when one is needed.
-    const frameDecls: t.Statement[] = [t.variableDeclaration('let', [t.variableDeclarator(id(fn.scope.envId), t.nullLiteral())])];
-    if (locals.length > 0) frameDecls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(id(v.id)))));
+    const frameDecls: t.Statement[] = [t.variableDeclaration('let', [t.variableDeclarator(this.types.declare(id(fn.scope.envId), 'Frame | null'), t.nullLiteral())])];
+    if (locals.length > 0) frameDecls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(this.types.declare(id(v.id), 'Value | undefined')))));
     const decls: t.Statement[] = [];
-    if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
+    if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined')))));
     decls.push(
       t.expressionStatement(t.updateExpression('++', depth())),
       t.variableDeclaration('let', [t.variableDeclarator(id('$k'), t.numericLiteral(1))]),
@@ -464,16 +474,16 @@ class Emitter {
     if (cx.selfLooped) {
       // A self tail call starts a new round with a new frame: the parameters come in
       // as `x_next` and every round binds its own `let x`.
-      params = formals.map((v) => id(`${v.id}_next`));
+      params = formals.map((v) => this.types.declare(id(`${v.id}_next`), 'Value'));
       const round = formals.map((v) => t.variableDeclaration('let', [t.variableDeclarator(id(v.id), id(`${v.id}_next`))]));
       body = [t.forStatement(null, null, null, t.blockStatement([...round, ...frameDecls, ...bodyStmts]))];
     } else {
-      params = formals.map((v) => id(v.id));
+      params = formals.map((v) => this.types.declare(id(v.id), 'Value'));
       body = [...frameDecls, ...bodyStmts];
     }
     // After the formals, partial application passes how many arguments it bound (runtime/calls.ts).
-    params.push(id(`${fn.scope.envId}_bound`));
-    const code = t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body]));
+    params.push(this.types.declare(id(`${fn.scope.envId}_bound`), 'number', true));
+    const code = this.types.returns(t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body])), 'Value');
     return this.at(
       rcall(
         'lambda',
@@ -619,7 +629,7 @@ class Emitter {
       t.addComment(t.callExpression(t.memberExpression(id('R'), id('exported')), [id('instantiate'), t.stringLiteral(e.definition.name.name)]), 'leading', '#__PURE__');
     const name = (n: string) => (isIdentifierName(n) ? id(n) : t.stringLiteral(n));
     return [
-      t.variableDeclaration('const', planned.map((e) => t.variableDeclarator(id(e.local), exported(e)))),
+      t.variableDeclaration('const', planned.map((e) => t.variableDeclarator(this.types.exported(id(e.local), e.definition), exported(e)))),
       t.exportNamedDeclaration(null, planned.flatMap((e) => e.names.map((n) => t.exportSpecifier(id(e.local), name(n))))),
     ];
   }
@@ -630,7 +640,7 @@ class Emitter {
       const cx = new FnCx(null, null, null);
       const value = this.expr(f, cx);
       const body: t.Statement[] = [];
-      if (cx.temps.length > 0) body.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
+      if (cx.temps.length > 0) body.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined')))));
       body.push(t.returnStatement(value));
       return t.arrowFunctionExpression([], t.blockStatement(body));
     });
@@ -656,7 +666,7 @@ class Emitter {
       ]),
     ];
     // Frame name lists first: they may name symbols nothing else has used yet.
-    const frameNameDecls = [...this.frameNames].map(([name, syms]) => t.variableDeclarator(id(name), t.arrayExpression(syms.map((s) => this.sym(s)))));
+    const frameNameDecls = [...this.frameNames].map(([name, syms]) => t.variableDeclarator(this.types.declare(id(name), 'Sym[]'), t.arrayExpression(syms.map((s) => this.sym(s)))));
     const constants: t.VariableDeclarator[] = [];
     for (const [s, name] of this.symbols) constants.push(t.variableDeclarator(id(name), t.callExpression(id('$sym'), [t.stringLiteral(s.name)])));
     for (const { name, ref } of this.data.values()) {
@@ -673,13 +683,18 @@ class Emitter {
           t.importDeclaration([t.importNamespaceSpecifier(id('R'))], t.stringLiteral(options.runtime)),
           ...[...this.imports].map(([spec, name]) => t.importDeclaration([t.importDefaultSpecifier(id(name))], t.stringLiteral(spec))),
           ...header,
-          t.exportDefaultDeclaration(t.functionDeclaration(id('instantiate'), [id('G')], t.blockStatement(moduleBody))),
+          t.exportDefaultDeclaration(
+            this.types.returns(t.functionDeclaration(id('instantiate'), [this.types.declare(id('G'), 'Frame')], t.blockStatement(moduleBody)), 'Array<() => Value>'),
+          ),
           ...(options.standardPrelude === true
             ? [t.expressionStatement(t.callExpression(t.memberExpression(id('R'), id('markStandardPrelude')), [id('instantiate')]))]
             : []),
           // Runs this module as a program: script mode, then exit with VALK_EXIT_CODE.
           t.exportNamedDeclaration(
-            t.functionDeclaration(id('main'), [], t.blockStatement([t.returnStatement(t.callExpression(t.memberExpression(id('R'), id('runMain')), [id('instantiate')]))])),
+            this.types.returns(
+              t.functionDeclaration(id('main'), [], t.blockStatement([t.returnStatement(t.callExpression(t.memberExpression(id('R'), id('runMain')), [id('instantiate')]))])),
+              'never',
+            ),
           ),
           ...this.namedExports(),
         ]),

@@ -39,6 +39,22 @@ export function isIdentifierName(name: string): boolean {
   return isValidIdentifier(name);
 }
 
+/**
+ * Names for an exported function's parameters in its types: the Valkyria ones
+ * where they are identifiers, for editors to show, otherwise by position. The
+ * rest parameter, if any, comes last.
+ */
+export function parameterNames(fn: NonNullable<Definition['fn']>): string[] {
+  // Modules are strict mode code, where `eval` and `arguments` cannot be bound.
+  const used = new Set<string>(['eval', 'arguments']);
+  return [...fn.params, ...(fn.rest === null ? [] : [fn.rest])].map((s, i) => {
+    const n = decodeUtf8(s.name);
+    const name = isIdentifierName(n) && !used.has(n) ? n : `arg${i + 1}`;
+    used.add(name);
+    return name;
+  });
+}
+
 export function planExports(definitions: readonly Definition[]): PlannedExport[] {
   // A name that is not valid UTF-8 has no JS spelling that maps back to it.
   const usable = definitions.filter((d) => {

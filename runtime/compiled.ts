@@ -198,7 +198,7 @@ export function needsReeval(v: Value): boolean {
 }
 
 /** `def` and `=` look a symbol value up once more (spec §5.3). */
-export function needsLookup(v: Value): boolean {
+export function needsLookup(v: Value): v is Sym {
   return v instanceof Sym && !v.keyword;
 }
 
