@@ -1,9 +1,9 @@
 // `valk compile --target ts`: TypeScript modules that a strict `tsc` accepts,
 // importing each other as TypeScript resolves them, and that run once compiled.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, VALK_BIN } from './fixture-files.js';
@@ -55,8 +55,9 @@ function run(command: string, args: string[], cwd: string) {
 }
 
 /** Compiles the project with --target ts; the output folder is `out`. */
-function compiled(use: string): string {
+function compiled(t: ExecutionContext, use: string): string {
   const dir = project();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'use.ts'), use);
   const c = run(process.execPath, [VALK_BIN, 'compile', 'src', '-o', 'out', '--target', 'ts'], dir);
   if (c.code !== 0) throw new Error(c.stderr);
@@ -64,7 +65,7 @@ function compiled(use: string): string {
 }
 
 test('--target ts writes typed TypeScript modules, each with its source map and no .d.ts', (t) => {
-  const dir = compiled('');
+  const dir = compiled(t, '');
   const app = readFileSync(join(dir, 'out', 'app.ts'), 'utf8');
   t.true(existsSync(join(dir, 'out', 'app.ts.map')));
   t.true(existsSync(join(dir, 'out', 'lib', 'greet.ts')));
@@ -79,7 +80,7 @@ test('--target ts writes typed TypeScript modules, each with its source map and 
 });
 
 test('strict tsc accepts the modules; compiled to JavaScript they run, and their exports are typed', (t) => {
-  const dir = compiled([
+  const dir = compiled(t, [
     "import { square, countDown, 'sum-all' as sumAll } from './out/app.js';",
     'const n: unknown = square(12);',
     'console.log(n, sumAll(1, 2, 3), countDown(2, []));',
@@ -99,7 +100,7 @@ test('strict tsc accepts the modules; compiled to JavaScript they run, and their
 });
 
 test('calling an export with more arguments than the definition takes is a type error', (t) => {
-  const dir = compiled("import { square } from './out/app.js';\nsquare(1, 2);\n");
+  const dir = compiled(t, "import { square } from './out/app.js';\nsquare(1, 2);\n");
   const check = run(process.execPath, [TSC, '--noEmit', '-p', '.'], dir);
   t.not(check.code, 0);
   t.regex(check.stdout, /use\.ts\(2,11\): error TS2554: Expected 1 arguments, but got 2\./);
