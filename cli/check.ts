@@ -174,6 +174,16 @@ function factsOf(path: string, text: string): FileFacts {
       case 'lambda':
         walk(e.fn.body, true);
         return;
+      case 'shift':
+        facts.calls.push({ name: ASYNC_SHIFT, argc: 2, loc: e.loc, inFn });
+        walk(e.fn.body, true);
+        return;
+      case 'js':
+        return;
+      case 'reset':
+        // A shift in the body has its reset: the body's shifts are not reported.
+        walk(e.body, true);
+        return;
       case 'bind':
         e.targets.forEach((t, i) => {
           if (t.kind !== 'global') return;

@@ -8,6 +8,8 @@ import { paint } from './style.js';
 
 /** Changes arriving within this many ms are compiled together (editors write in several steps). */
 const SETTLE_MS = 50;
+/** Long enough for recursive watching to be in place. */
+const SETUP_MS = 500;
 
 function mtime(file: string): number {
   try {
@@ -34,7 +36,7 @@ export function watchTree(options: CompileTreeOptions): Promise<number> {
     const line = `valk: ${status === 0 ? 'compiled' : 'compiled with errors'} ${names} (${ms} ms); watching for changes`;
     process.stderr.write(`${paint(status === 0 ? 'green' : 'red', line, process.stderr)}\n`);
   };
-  compileChanged();
+  // Watch first, then compile: a change made while the first compile runs is seen.
   let timer: NodeJS.Timeout | undefined;
   const roots = new Set(options.sources.map((s) => {
     const p = resolve(s);
@@ -47,6 +49,9 @@ export function watchTree(options: CompileTreeOptions): Promise<number> {
       timer = setTimeout(compileChanged, SETTLE_MS);
     });
   }
+  compileChanged();
+  // Node sets up recursive watching of subfolders in the background: look once more after that.
+  setTimeout(compileChanged, SETUP_MS);
   // Runs until the process is interrupted.
   return new Promise(() => {});
 }

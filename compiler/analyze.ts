@@ -26,6 +26,8 @@ const S = {
   do: sym('do'),
   select: sym('select'),
   load: sym('load'),
+  shift: sym('async-shift'),
+  reset: sym('async-reset'),
   head: sym('head'),
   tail: sym('tail'),
   amp: sym('&'),
@@ -62,7 +64,7 @@ const NATIVES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** Globals whose standard meaning the analyzer compiles. */
-const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', 'load', ...PRIMS.keys(), ...PRIMS1.keys(), ...NATIVES.keys()]);
+const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', 'load', 'async-shift', 'async-reset', ...PRIMS.keys(), ...PRIMS1.keys(), ...NATIVES.keys()]);
 
 export interface AnalyzeOptions {
   /** Compile every call generically (no specialised forms at all). */
@@ -290,6 +292,17 @@ class Analyzer {
       case S.load: {
         if (args.length !== 1 || typeof args[0] !== 'string' || scope.kind !== 'top') return undefined;
         return guarded({ k: 'load', path: args[0], call: this.call(cs, scope, loc), loc });
+      }
+      case S.reset: {
+        // (async-reset {body}): the body is evaluated like a lambda body in the caller's frame (spec §9.4).
+        if (args.length !== 1 || !literal(args[0])) return undefined;
+        return guarded({ k: 'reset', body: this.body(args[0], scope), source: this.ref(form), loc });
+      }
+      case S.shift: {
+        // (async-shift {k} {body}): the body is a lambda of k in the current scope (spec §9.4).
+        if (args.length !== 2 || !literal(args[0]) || !isSymList(args[0]) || elements(args[0]).length !== 1 || !literal(args[1])) return undefined;
+        const fn = this.lambda(args[0], args[1], scope, null, loc);
+        return fn === undefined ? undefined : guarded({ k: 'shift', fn, loc });
       }
       case S.eval: {
         if (args.length !== 1 || !(args[0] instanceof Cons) || !args[0].quoted) return undefined;

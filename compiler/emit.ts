@@ -22,6 +22,7 @@ import * as t from '@babel/types';
 import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
+import { CpsTranslator } from './cps.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -70,7 +71,7 @@ const depth = () => t.memberExpression(id('C'), id('depth'));
 const truthy = (e: t.Expression) => t.logicalExpression('&&', t.binaryExpression('!==', e, t.numericLiteral(0)), t.binaryExpression('!==', e, t.nullLiteral()));
 
 /** Per-JS-function state: temporaries, and for lambdas the active-call count and self loop. */
-class FnCx {
+export class FnCx {
   readonly temps: string[] = [];
   selfLooped = false;
   constructor(
@@ -80,7 +81,7 @@ class FnCx {
   ) {}
 }
 
-class Emitter {
+export class Emitter {
   private readonly symbols = new Map<Sym, string>();
   private readonly data = new Map<string, { name: string; ref: DataRef }>();
   private readonly cells = new Map<Sym, string>();
@@ -94,6 +95,13 @@ class Emitter {
     private readonly options: EmitOptions,
   ) {
     this.types = new Annotations(options.target ?? 'js');
+  }
+
+  private readonly cps = new CpsTranslator(this);
+
+  /** A runtime export, as the module constant it is bound to. */
+  runtime(name: string): t.Identifier {
+    return R(name);
   }
 
   // ---- module-level names ----
@@ -214,7 +222,7 @@ class Emitter {
     return this.viaFrames(v.name, cx.scope, v.scope, value, cx);
   }
 
-  private at<T extends t.Node>(node: T, loc: Loc | undefined): T {
+  at<T extends t.Node>(node: T, loc: Loc | undefined): T {
     if (loc !== undefined) {
       node.loc = {
         start: { line: loc.line, column: loc.column, index: 0 },
@@ -251,6 +259,16 @@ class Emitter {
         return this.read(e, cx);
       case 'err':
         return this.at(rcall('err', t.stringLiteral(e.message)), e.loc);
+      case 'js':
+        return id(e.name);
+      case 'shift':
+        // Direct code runs under no prompt it could reach: only continuation-passing code can shift.
+        return this.at(rcall('shiftOutside'), e.loc);
+      case 'reset': {
+        // The body runs as continuation-passing code, the prompt being its trampoline.
+        const body = this.cps.thunk(e.body, cx);
+        return body === undefined ? this.expr({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx) : this.at(rcall('reset', body), e.loc);
+      }
       case 'single': {
         // Only a function value is called; anything that is not an object is its own value.
         const v = this.temp(cx);
@@ -458,10 +476,7 @@ class Emitter {
     const codeName = `f${this.nextTemp++}`;
     const cx = new FnCx(fn.scope, fn, codeName);
     const bodyStmts = this.tail(fn.body, cx);
-    const locals = [...fn.scope.vars.values()].filter((v) => !v.param);
-    // The call's frame: its variables, and the Frame built from them when one is needed.
-    const frameDecls: t.Statement[] = [t.variableDeclaration('let', [t.variableDeclarator(this.types.declare(id(fn.scope.envId), 'Frame | null'), t.nullLiteral())])];
-    if (locals.length > 0) frameDecls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(this.types.declare(id(v.id), 'Value | undefined')))));
+    const frameDecls = this.frameDeclarations(fn);
     const decls: t.Statement[] = [];
     if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined')))));
     decls.push(
@@ -494,9 +509,28 @@ class Emitter {
         t.booleanLiteral(fn.rest !== null),
         // The frame the code closes over, for the evaluator to run the body in (under async-reset).
         t.arrowFunctionExpression([], this.frame(fn.scope.parent)),
+        this.cpsCode(fn, 'lambda', codeName) ?? id('undefined'),
       ),
       fn.loc,
     );
+  }
+
+  /**
+   * The lambda's continuation-passing code, for running under a reset (compiler/cps.ts);
+   * `undefined` leaves it to run as data there. The TypeScript target leaves it out.
+   */
+  cpsCode(fn: Fn, kind: 'lambda' | 'shift body', codeName = `f${this.nextTemp++}`): t.Expression | undefined {
+    if (fn.rest !== null || this.options.target === 'ts') return undefined;
+    const params = [...fn.params.map((v) => id(v.id)), id(`${fn.scope.envId}_bound`)];
+    return this.cps.fn(fn, new FnCx(fn.scope, fn, codeName), params, this.frameDeclarations(fn), kind);
+  }
+
+  /** A call's frame: its variables, and the Frame built from them when one is needed. */
+  private frameDeclarations(fn: Fn): t.Statement[] {
+    const locals = [...fn.scope.vars.values()].filter((v) => !v.param);
+    const decls: t.Statement[] = [t.variableDeclaration('let', [t.variableDeclarator(this.types.declare(id(fn.scope.envId), 'Frame | null'), t.nullLiteral())])];
+    if (locals.length > 0) decls.push(t.variableDeclaration('let', locals.map((v) => t.variableDeclarator(this.types.declare(id(v.id), 'Value | undefined')))));
+    return decls;
   }
 
   /** Returns a value from a lambda's code, giving back its count of active calls. */

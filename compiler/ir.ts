@@ -81,6 +81,10 @@ export type Expr = (
   | { readonly k: 'if'; readonly cond: Expr; readonly then: Expr; readonly else: Expr | null }
   | { readonly k: 'seq'; readonly items: Expr[] }
   | { readonly k: 'lambda'; readonly fn: Fn }
+  /** `(async-reset {body})` with a literal body, evaluated in the current scope inside a prompt. */
+  | { readonly k: 'reset'; readonly body: Expr; readonly source: DataRef }
+  /** `(async-shift {k} {body})` with literal arguments: `fn` is the body as a lambda of k. */
+  | { readonly k: 'shift'; readonly fn: Fn }
   | { readonly k: 'bind'; readonly op: 'def' | '='; readonly targets: Target[]; readonly values: Expr[] }
   | { readonly k: 'guarded'; readonly guard: Guard; readonly fast: Expr; readonly slow: Expr }
   | { readonly k: 'do'; readonly args: Expr[] }
@@ -88,6 +92,8 @@ export type Expr = (
   /** Data run by the evaluator in the current frame; `asCode` runs a Q-expression's elements as an S-expression. */
   | { readonly k: 'evalData'; readonly ref: DataRef; readonly asCode: boolean }
   | { readonly k: 'err'; readonly message: string }
+  /** A value the emitter has already computed into a JS constant (the continuation-passing translation). */
+  | { readonly k: 'js'; readonly name: string }
 ) & { readonly loc?: Loc };
 
 /** Where `def`/`=` put a value: a global cell, or a compiled local. */

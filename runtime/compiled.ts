@@ -16,6 +16,8 @@ import { typeError } from './builtins/errors.js';
 import { Builtin, Cons, Lambda, Sym, VError, sym, toSexpr, type Code, type Value } from './values.js';
 
 export { calls, settle, sym, Builtin, Cons, Lambda, VError, TAIL };
+export { kcall, kreflect, keval, kret, kreset, kshift, reset, shiftOutside } from './cps.js';
+export { isFunc } from './values.js';
 export const isSafeInteger = Number.isSafeInteger;
 export { map as native_map, filter as native_filter, foldl as native_foldl } from './natives.js';
 
@@ -47,8 +49,8 @@ export function drop(list: Value, n: number): Value {
   return c;
 }
 
-export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean, scope: () => Frame): Lambda {
-  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope);
+export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean, scope: () => Frame, cps?: Code | null): Lambda {
+  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps);
 }
 
 export function err(message: string): VError {

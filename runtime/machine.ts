@@ -7,6 +7,7 @@
 // it hands `value` to the step on top of the stack.
 
 import { applyCompiled, calls, settle } from './calls.js';
+import { enterCps } from './cps.js';
 import { Frame } from './frame.js';
 import {
   Builtin,
@@ -63,8 +64,9 @@ export class Machine implements Control {
   /** Calls left before evaluation is stopped with an Error; unlimited unless a caller sets it. */
   fuel = Infinity;
   /**
-   * async-reset prompts on the stack. While there is one, compiled lambdas run
-   * from their data here, so that an async-shift can capture them (continuations.ts).
+   * Prompts on the stack (builtins/continuations.ts). While there is one, compiled
+   * lambdas run in continuation-passing style or from their data, so that an
+   * async-shift can capture them.
    */
   resets = 0;
   /** Where the innermost `execute` began: below it the JS stack holds host frames, which no capture can take. */
@@ -155,7 +157,13 @@ export class Machine implements Control {
     let r: BuiltinResult;
     if (fn instanceof Lambda) {
       if (fn.code === undefined) return this.applyLambda(fn, args);
-      if (this.resets > 0) return this.applyLambda(asData(fn), args);
+      // Under a prompt, compiled code that may suspend runs in continuation-passing style, or as data.
+      if (this.resets > 0 && fn.cps !== null) {
+        const answer = fn.cps !== undefined && fn.direct === args.length ? enterCps(this, fn, args) : undefined;
+        if (answer === undefined) return this.applyLambda(asData(fn), args);
+        this.ret(answer);
+        return PENDING;
+      }
       this.ret(settle(applyCompiled(fn, args)));
       return PENDING;
     }

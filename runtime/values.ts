@@ -131,6 +131,11 @@ export class Lambda {
     readonly partial?: { readonly origin: Code; readonly bound: readonly Value[]; readonly formals: List },
     /** For compiled lambdas: the frame their code closes over, built on demand (the global frame at top level). */
     readonly scope: () => Frame = noScope,
+    /**
+     * For compiled lambdas: the continuation-passing code run under a reset (runtime/cps.ts);
+     * null when the body calls nothing, so the direct code can run there too.
+     */
+    readonly cps?: Code | null,
   ) {
     this.direct = code !== undefined && !rest ? arity : -1;
   }

@@ -1,4 +1,5 @@
-// Delimited continuations (spec §9.4): `async-reset` and `async-shift`, in the evaluator.
+// Delimited continuations (spec §9.4): `async-reset` and `async-shift`, on the
+// evaluator's stack.
 //
 // A reset pushes a prompt (ResetK) and evaluates its body. A shift takes the
 // steps above the nearest prompt off the stack — the rest of the computation up
@@ -7,41 +8,146 @@
 // gives the value the reset body then produces, and can run any number of
 // times, from anywhere, after the reset has returned too.
 //
-// Only the machine's stack can be captured. While a prompt is on it, the
-// machine runs compiled lambdas from their data (machine.ts), so compiled code
-// between a shift and its reset is data like the rest. A capture stops where
-// the innermost `execute` began (host frames lie below) and at a fiber
-// boundary: the program's top level is a fiber, and only a fiber's own prompt,
-// never async-shift, may capture through it (DESIGN.md, runtime model).
+// Compiled code under a reset runs in continuation-passing style
+// (runtime/cps.ts), and meets the evaluator at a second kind of prompt, a
+// CpsBoundaryK: it holds the compiled code's continuation, which a capture
+// through it takes along. A capture stops where the innermost `execute` began
+// (host frames lie below) and at a fiber boundary: the program's top level is
+// a fiber, and only a fiber's own prompt, never async-shift, may capture
+// through it (DESIGN.md, runtime model).
 
 import { calls } from '../calls.js';
 import { Frame } from '../frame.js';
-import { CallK, evalBody, type Machine, type RequestContext } from '../machine.js';
+import { evalBody, type Machine, type RequestContext } from '../machine.js';
 import { Builtin, Cons, Sym, VError, type BuiltinResult, type Control, type Kont, type Value } from '../values.js';
 import { countError } from './errors.js';
 import type { Define } from './index.js';
 
-/** The delimiter: returns the reset body's value, and restores the request context the reset began in. */
-class ResetK implements Kont {
-  constructor(readonly ctx: RequestContext | null) {}
+/** The answer of a reset that compiled code entered the evaluator from, on its way back there (runtime/cps.ts). */
+export class Aborted {
+  constructor(readonly answer: Value) {}
+}
+
+/** A delimiter on the evaluator's stack. */
+export interface Prompt extends Kont {
+  /** calls.depth when the prompt was pushed: a capture takes away the calls counted above it. */
+  readonly depth: number;
+  /** Pushes a fresh prompt of the same kind, for running a copy of what was above this one. */
+  reenter(m: Machine): void;
+  /** The value to hand on in place of this prompt's own when the rest above it ran elsewhere and gave `answer`. */
+  finish(m: Machine, answer: Value): Value;
+}
+
+/** async-reset's delimiter: gives the reset body's value, and restores the request context the reset began in. */
+export class ResetK implements Prompt {
+  constructor(
+    readonly ctx: RequestContext | null,
+    readonly depth: number,
+    /** After a capture through a CpsBoundaryK, its value is the answer compiled code waits for (see there). */
+    readonly aborted?: 'outer' | 'inline',
+  ) {}
   resume(c: Control, v: Value): Value {
-    const m = c as Machine;
+    return this.finish(c as Machine, v);
+  }
+  finish(m: Machine, answer: Value): Value {
     m.resets--;
     m.ctx = this.ctx;
-    return v;
+    calls.depth = this.depth;
+    return this.aborted === 'outer' ? (new Aborted(answer) as unknown as Value) : answer;
+  }
+  reenter(m: Machine): void {
+    pushPrompt(m);
   }
   clone(): Kont {
     return this;
   }
 }
 
-function pushPrompt(m: Machine): void {
+/**
+ * Where compiled code in continuation-passing style called into the evaluator:
+ * `k` is what the compiled code does with the value. An `outer` boundary hands
+ * the value back to the compiled caller, which goes on with k; an `inline` one
+ * (made when a captured continuation is resumed) runs k itself.
+ */
+export class CpsBoundaryK implements Prompt {
+  constructor(
+    readonly k: (v: Value) => Value,
+    readonly depth: number,
+    readonly inline: boolean,
+    /** Runs compiled continuation-passing code to its answer (runtime/cps.ts). */
+    private readonly run: (start: () => Value) => Value,
+  ) {}
+  resume(c: Control, v: Value): Value {
+    (c as Machine).resets--;
+    return this.inline ? this.run(() => this.k(v)) : v;
+  }
+  finish(m: Machine, answer: Value): Value {
+    m.resets--;
+    return this.inline ? answer : (new Aborted(answer) as unknown as Value);
+  }
+  reenter(m: Machine): void {
+    m.stack.push(new CpsBoundaryK(this.k, calls.depth, true, this.run));
+    m.resets++;
+  }
+  clone(): Kont {
+    return this;
+  }
+}
+
+/**
+ * The prompt a shift body called from compiled code runs above (runtime/cps.ts):
+ * a plain delimiter, of its own class so that a continuation resumed in tail
+ * position of the body can tell.
+ */
+export class ShiftBodyK extends CpsBoundaryK {
+  constructor(depth: number) {
+    super((v) => v, depth, true, (start) => start());
+  }
+}
+
+export function pushPrompt(m: Machine): void {
   const top = m.stack[m.stack.length - 1];
-  // A prompt directly on another with the same context adds nothing: the inner one would hand
-  // its value straight to the outer. Not pushing it keeps loops of resumptions in constant space.
-  if (top instanceof ResetK && top.ctx === m.ctx) return;
-  m.stack.push(new ResetK(m.ctx));
+  // A prompt directly on another just like it adds nothing: the inner one would hand its
+  // value straight to the outer. Not pushing it keeps loops of resumptions in constant space.
+  if (top instanceof ResetK && top.aborted === undefined && top.ctx === m.ctx && top.depth === calls.depth) return;
+  m.stack.push(new ResetK(m.ctx, calls.depth));
   m.resets++;
+}
+
+/** The nearest prompt a capture may reach, as a stack index, or an Error saying why there is none. */
+export function nearestPrompt(m: Machine): number | VError {
+  const stack = m.stack;
+  let i = stack.length - 1;
+  while (i >= m.base && !isPrompt(stack[i]) && stack[i].fiber !== true) i--;
+  if (i >= m.base && isPrompt(stack[i])) return i;
+  // A prompt below the host frames cannot be reached: say so rather than pretend there is none.
+  if (i < m.base && m.resets > 0) return new VError('async-shift: the enclosing async-reset is beyond a host call');
+  return new VError('async-shift: no enclosing async-reset');
+}
+
+function isPrompt(k: Kont): k is Prompt {
+  return k instanceof ResetK || k instanceof CpsBoundaryK;
+}
+
+/**
+ * Takes the steps above the prompt at `i` off the stack, and the calls they count;
+ * gives them back with `replay`, which runs a copy of them above a fresh prompt.
+ */
+export function takeRest(m: Machine, i: number): { prompt: Prompt; replay: (m: Machine, v: Value) => Value } {
+  const prompt = m.stack[i] as Prompt;
+  const rest = m.stack.splice(i + 1);
+  const counted = calls.depth - prompt.depth;
+  calls.depth = prompt.depth;
+  const ctx = m.ctx;
+  const replay = (mm: Machine, v: Value): Value => {
+    prompt.reenter(mm);
+    // Steps keep state as they run (argument lists, positions): each replay runs copies.
+    for (const k of rest) mm.stack.push(k.clone());
+    calls.depth += counted;
+    mm.ctx = ctx;
+    return v;
+  };
+  return { prompt, replay };
 }
 
 /** `(async-reset body)`: body is evaluated like a lambda body, in the caller's frame, inside a prompt. */
@@ -52,46 +158,47 @@ function reset(args: Value[], env: Frame, c: Control): BuiltinResult {
   return evalBody(m, args[0], env);
 }
 
-/** `(async-shift {k} body)`: captures up to the nearest reset and evaluates body with k bound in a frame of its own. */
-function shift(args: Value[], env: Frame, c: Control): BuiltinResult {
+/** What async-shift checks of its arguments; the continuation's name if they are right. */
+export function shiftName(args: Value[]): Sym | VError {
   if (args.length !== 2) return countError(args.length, '==', 2);
-  const [names, body] = args;
+  const names = args[0];
   if (!(names instanceof Cons) || !(names.head instanceof Sym) || names.tail !== null) {
-    return new VError('async-shift: the first argument must be a list of one symbol, the continuation\'s name');
+    return new VError("async-shift: the first argument must be a list of one symbol, the continuation's name");
   }
-  const m = c as Machine;
-  const stack = m.stack;
-  let i = stack.length - 1;
-  while (i >= m.base && !(stack[i] instanceof ResetK) && stack[i].fiber !== true) i--;
-  if (i < m.base || !(stack[i] instanceof ResetK)) {
-    // A prompt below the host frames cannot be reached: say so rather than pretend there is none.
-    if (i < m.base && m.resets > 0) return new VError('async-shift: the enclosing async-reset is beyond a host call');
-    return new VError('async-shift: no enclosing async-reset');
-  }
-  const prompt = stack[i] as ResetK;
-  const segment = stack.splice(i + 1);
-  let depth = 0;
-  for (const k of segment) if (k instanceof CallK) depth += k.count;
-  calls.depth -= depth;
-  const ctx = m.ctx;
-  m.ctx = prompt.ctx;
-  const k = new Builtin('continuation', (kargs, _env, kc) => resume(kc as Machine, segment, depth, ctx, kargs), false, false);
+  return names.head;
+}
+
+/** A continuation as a function value: one argument, given to `resume`. */
+export function continuation(resume: (v: Value, m: Machine) => Value, plain: boolean): Builtin {
+  return new Builtin('continuation', (args, _env, c) => (args.length !== 1 ? countError(args.length, '==', 1) : resume(args[0], c as Machine)), false, plain);
+}
+
+/** Evaluates a shift body with k bound in a frame of its own whose parent is the caller's. */
+export function shiftBody(m: Machine, name: Sym, k: Value, body: Value, env: Frame): BuiltinResult {
   const frame = new Frame(env);
-  frame.set(names.head, k);
+  frame.set(name, k);
   return evalBody(m, body, frame);
 }
 
-function resume(m: Machine, segment: readonly Kont[], depth: number, ctx: RequestContext | null, args: Value[]): Value {
-  if (args.length !== 1) return countError(args.length, '==', 1);
-  pushPrompt(m);
-  // Steps keep state as they run (argument lists, positions): each resumption runs copies.
-  for (const k of segment) m.stack.push(k.clone());
-  calls.depth += depth;
-  m.ctx = ctx;
-  return args[0];
+/** `(async-shift {k} body)`: captures up to the nearest prompt and evaluates body with k bound. */
+function shift(args: Value[], env: Frame, c: Control): BuiltinResult {
+  const name = shiftName(args);
+  if (name instanceof VError) return name;
+  const m = c as Machine;
+  const i = nearestPrompt(m);
+  if (i instanceof VError) return i;
+  const { prompt, replay } = takeRest(m, i);
+  if (prompt instanceof CpsBoundaryK) {
+    // The compiled code's continuation is abandoned with the rest: the shift body's value
+    // is now the answer it waits for, so the boundary becomes a plain prompt that says so.
+    m.stack[i] = new ResetK(m.ctx, prompt.depth, prompt.inline ? 'inline' : 'outer');
+  } else m.ctx = (prompt as ResetK).ctx;
+  return shiftBody(m, name, continuation((v, mm) => replay(mm, v), false), args[1], env);
 }
+
+export const SHIFT = 'async-shift';
 
 export function install(define: Define): void {
   define('async-reset', reset);
-  define('async-shift', shift);
+  define(SHIFT, shift);
 }

@@ -1,0 +1,283 @@
+// The continuation-passing translation of a lambda (DESIGN.md, step 3; the
+// runtime side is runtime/cps.ts).
+//
+// A lambda whose body calls anything gets, next to its direct code, a function
+// `(k, owed, ...params, bound)` that hands the body's value to k and returns
+// the answer of the enclosing reset. The evaluator runs it in place of the
+// direct code while a prompt is live, so a shift anywhere below can take the
+// rest of the computation as a closure. A lambda whose body calls nothing
+// cannot suspend: it gets `null`, and its direct code runs under a reset too.
+//
+// Sub-expressions that call nothing are emitted by the direct emitter, so the
+// two translations agree on everything but the calls. Each value that outlives
+// a call is a `const` of the continuation that receives it, so a continuation
+// resumed twice sees the values it was captured with; the direct emitter's
+// temporaries are only ever used between two calls.
+
+import * as t from '@babel/types';
+import type { Emitter, FnCx } from './emit.js';
+import type { Expr, Fn } from './ir.js';
+
+/** How an expression's value is used: returned from the lambda, or handed to more code. */
+type Cont =
+  | { readonly kind: 'ret' }
+  /** `fn`, when set, is a function that does exactly what `then` emits: it can be passed on as the continuation. */
+  | { readonly kind: 'then'; readonly then: (v: t.Identifier) => t.Statement[]; readonly fn?: t.Identifier };
+
+const RET: Cont = { kind: 'ret' };
+
+const id = (name: string) => t.identifier(name);
+
+/** A construct with no continuation-passing form; the lambda then runs as data under a reset. */
+class Untranslatable extends Error {}
+
+/** True when evaluating e calls nothing: no call, no data run by the evaluator (a guard's fallback aside). */
+export function callsNothing(e: Expr): boolean {
+  switch (e.k) {
+    case 'lit':
+    case 'data':
+    case 'global':
+    case 'err':
+    case 'lambda':
+    case 'js':
+      return true;
+    case 'local':
+      return callsNothing(e.outer);
+    case 'prim':
+      return e.args.every(callsNothing);
+    case 'if':
+      return callsNothing(e.cond) && callsNothing(e.then) && (e.else === null || callsNothing(e.else));
+    case 'seq':
+      return e.items.every(callsNothing);
+    case 'bind':
+      return e.values.every(callsNothing);
+    // A guard's slow path only runs once a program has rebound a core name.
+    case 'guarded':
+      return callsNothing(e.fast);
+    default:
+      return false;
+  }
+}
+
+export class CpsTranslator {
+  private next = 0;
+
+  constructor(private readonly em: Emitter) {}
+
+  /**
+   * The continuation-passing code of fn (a function expression), `null` when its
+   * body calls nothing, or undefined when it has a construct without such a form.
+   */
+  fn(fn: Fn, cx: FnCx, params: t.Identifier[], prologue: t.Statement[], kind: 'lambda' | 'shift body' = 'lambda'): t.Expression | undefined {
+    if (kind === 'lambda' && callsNothing(fn.body)) return t.nullLiteral();
+    let body: t.Statement[];
+    try {
+      body = this.cps(fn.body, cx, RET);
+    } catch (e) {
+      if (e instanceof Untranslatable) return undefined;
+      throw e;
+    }
+    const decls: t.Statement[] = [];
+    if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
+    // A shift body is not a call (`stack-depth` does not count it): it is called with owed -1.
+    if (kind === 'lambda') decls.push(t.expressionStatement(t.updateExpression('++', t.memberExpression(id('C'), id('depth')))));
+    return t.functionExpression(id(`${cx.codeName}_k`), [id('$kk'), id('$owed'), ...params], t.blockStatement([...decls, ...prologue, ...body]));
+  }
+
+  /**
+   * An expression's continuation-passing code as a function of (k, owed) in the
+   * current scope, for a reset's body; undefined when it has no such form.
+   */
+  thunk(e: Expr, cx: FnCx): t.Expression | undefined {
+    try {
+      return t.arrowFunctionExpression([id('$kk'), id('$owed')], t.blockStatement(this.cps(e, cx, RET)));
+    } catch (err) {
+      if (err instanceof Untranslatable) return undefined;
+      throw err;
+    }
+  }
+
+  private fresh(prefix: string): t.Identifier {
+    return id(`${prefix}${this.next++}`);
+  }
+
+  /** Hands v on as the continuation says. */
+  private deliver(c: Cont, v: t.Expression, cx: FnCx): t.Statement[] {
+    if (c.kind === 'then') {
+      if (t.isIdentifier(v)) return c.then(v);
+      const x = this.fresh('$v');
+      return [t.variableDeclaration('const', [t.variableDeclarator(x, v)]), ...c.then(x)];
+    }
+    void cx;
+    const owed = t.binaryExpression('+', id('$owed'), t.numericLiteral(1));
+    return [
+      t.expressionStatement(t.assignmentExpression('-=', t.memberExpression(id('C'), id('depth')), owed)),
+      t.returnStatement(t.callExpression(this.em.runtime('kret'), [id('$kk'), v])),
+    ];
+  }
+
+  /** The value of e, named, then more code. */
+  private value(e: Expr, cx: FnCx, then: (v: t.Identifier) => t.Statement[]): t.Statement[] {
+    if (callsNothing(e)) return this.deliver({ kind: 'then', then }, this.em.expr(e, cx), cx);
+    return this.cps(e, cx, { kind: 'then', then });
+  }
+
+  private values(es: Expr[], cx: FnCx, then: (vs: t.Identifier[]) => t.Statement[], done: t.Identifier[] = []): t.Statement[] {
+    if (done.length === es.length) return then(done);
+    return this.value(es[done.length], cx, (v) => this.values(es, cx, then, [...done, v]));
+  }
+
+  /** A call of f: the continuation is the caller's own in tail position, else a closure. */
+  private call(c: Cont, f: t.Identifier, args: t.Identifier[], e: Expr, cx: FnCx): t.Statement[] {
+    const [k, owed] = this.continuation(c);
+    const r = this.fresh('$r');
+    const made = this.em.at(t.callExpression(this.em.runtime('kcall'), [k, owed, f, t.arrayExpression(args)]), e.loc);
+    // A callee that needs this frame (async-shift, eval, ...) answers REFLECT first.
+    const reflect = t.callExpression(this.em.runtime('kreflect'), [this.em.frame(cx.scope)]);
+    return [
+      t.variableDeclaration('const', [t.variableDeclarator(r, made)]),
+      t.returnStatement(t.conditionalExpression(t.binaryExpression('===', r, this.em.runtime('REFLECT')), reflect, r)),
+    ];
+  }
+
+  /** A continuation used on several paths, as one closure rather than copies of its code. */
+  private join(c: Cont): { cont: Cont; decl: t.Statement[] } {
+    if (c.kind === 'ret' || c.fn !== undefined) return { cont: c, decl: [] };
+    const j = this.fresh('$j');
+    const v = this.fresh('$v');
+    const decl = [t.variableDeclaration('const', [t.variableDeclarator(j, t.arrowFunctionExpression([v], t.blockStatement(c.then(v))))])];
+    return { cont: { kind: 'then', fn: j, then: (x) => [t.returnStatement(t.callExpression(j, [x]))] }, decl };
+  }
+
+  private isError(v: t.Expression): t.Expression {
+    return t.binaryExpression('instanceof', v, this.em.runtime('VError'));
+  }
+
+  cps(e: Expr, cx: FnCx, c: Cont): t.Statement[] {
+    if (callsNothing(e)) return this.deliver(c, this.em.expr(e, cx), cx);
+    switch (e.k) {
+      case 'call': {
+        // An Error in head position is the value; the arguments are not evaluated (spec §4.3).
+        const { cont, decl } = this.join(c);
+        return [
+          ...decl,
+          ...this.value(e.fn, cx, (f) => [
+            t.ifStatement(this.isError(f), t.blockStatement(this.deliver(cont, f, cx))),
+            ...this.values(e.args, cx, (args) => this.call(cont, f, args, e, cx)),
+          ]),
+        ];
+      }
+      case 'native':
+        // The prelude's own function, called like any other (it has continuation-passing code too).
+        return this.cps({ k: 'call', fn: { k: 'global', name: e.name, loc: e.loc }, args: e.args, loc: e.loc }, cx, c);
+      case 'single':
+        // The single-element rule (spec §4.3): only a function value is called.
+        {
+          const { cont, decl } = this.join(c);
+          return [
+            ...decl,
+            ...this.value(e.e, cx, (v) => [
+              t.ifStatement(t.callExpression(this.em.runtime('isFunc'), [v]), t.blockStatement(this.call(cont, v, [], e, cx))),
+              ...this.deliver(cont, v, cx),
+            ]),
+          ];
+        }
+      case 'prim':
+        // Operands that call something: the head has to be read before them, so this is an ordinary call.
+        return this.cps({ k: 'call', fn: { k: 'global', name: e.name, loc: e.loc }, args: e.args, loc: e.loc }, cx, c);
+      case 'bind':
+        return this.values(e.values, cx, (vs) => this.deliver(c, this.em.expr({ ...e, values: vs.map((v) => ({ k: 'js', name: v.name })) }, cx), cx));
+      case 'local':
+        // Reading a name bound by `=` that is not bound yet falls through to an outer scope, which may be a call.
+        return this.deliver(c, this.em.expr(e, cx), cx);
+      case 'seq': {
+        if (e.items.length === 0) return this.deliver(c, t.nullLiteral(), cx);
+        const [first, ...rest] = e.items;
+        if (rest.length === 0) return this.cps(first, cx, c);
+        // The first Error ends a body sequence (spec §4.8).
+        const { cont, decl } = this.join(c);
+        return [
+          ...decl,
+          ...this.value(first, cx, (v) => [
+            t.ifStatement(this.isError(v), t.blockStatement(this.deliver(cont, v, cx))),
+            ...this.cps({ k: 'seq', items: rest, loc: e.loc }, cx, cont),
+          ]),
+        ];
+      }
+      case 'if': {
+        const { cont, decl } = this.join(c);
+        return [
+          ...decl,
+          ...this.value(e.cond, cx, (v) => [
+            t.ifStatement(this.isError(v), t.blockStatement(this.deliver(cont, v, cx))),
+            t.ifStatement(
+              t.logicalExpression('&&', t.binaryExpression('!==', v, t.numericLiteral(0)), t.binaryExpression('!==', v, t.nullLiteral())),
+              t.blockStatement(this.cps(e.then, cx, cont)),
+            ),
+            ...(e.else === null ? this.deliver(cont, t.nullLiteral(), cx) : this.cps(e.else, cx, cont)),
+          ]),
+        ];
+      }
+      case 'guarded': {
+        if (!this.translatable(e.fast)) return this.cps(e.slow, cx, c);
+        const { cont, decl } = this.join(c);
+        return [...decl, t.ifStatement(this.em.guard(e.guard), t.blockStatement(this.cps(e.fast, cx, cont))), ...this.cps(e.slow, cx, cont)];
+      }
+      case 'reset': {
+        // A reset inside continuation-passing code: its body runs to its answer, which goes on as a value.
+        const body = this.thunk(e.body, cx);
+        if (body === undefined) return this.cps({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx, c);
+        const [k, owed] = this.continuation(c);
+        return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kreset'), [k, owed, body]), e.loc))];
+      }
+      case 'shift': {
+        const [k] = this.continuation(c);
+        // The body as continuation-passing code of k alone, or failing that as a lambda.
+        const body = this.em.cpsCode(e.fn, 'shift body') ?? this.em.expr({ k: 'lambda', fn: e.fn }, cx);
+        return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kshift'), [k, body]), e.loc))];
+      }
+      case 'evalData': {
+        const [k, owed] = this.continuation(c);
+        const run = t.callExpression(this.em.runtime('keval'), [k, owed, this.em.dataRef(e.ref), t.booleanLiteral(e.asCode), this.em.frame(cx.scope)]);
+        return [t.returnStatement(this.em.at(run, e.loc))];
+      }
+      default:
+        throw new Untranslatable(e.k);
+    }
+  }
+
+  /** The JS continuation for c, and the count of active calls handed on with it. */
+  private continuation(c: Cont): [t.Expression, t.Expression] {
+    if (c.kind === 'ret') return [id('$kk'), t.binaryExpression('+', id('$owed'), t.numericLiteral(1))];
+    if (c.fn !== undefined) return [c.fn, t.numericLiteral(0)];
+    const v = this.fresh('$v');
+    return [t.arrowFunctionExpression([v], t.blockStatement(c.then(v))), t.numericLiteral(0)];
+  }
+
+  /** Whether e has a continuation-passing form (do and select are left to their guard's fallback). */
+  private translatable(e: Expr): boolean {
+    switch (e.k) {
+      case 'do':
+      case 'select':
+      case 'load':
+        return false;
+      case 'call':
+        return this.translatable(e.fn) && e.args.every((a) => this.translatable(a));
+      case 'native':
+      case 'prim':
+        return e.args.every((a) => this.translatable(a));
+      case 'single':
+        return this.translatable(e.e);
+      case 'if':
+        return this.translatable(e.cond) && this.translatable(e.then) && (e.else === null || this.translatable(e.else));
+      case 'seq':
+        return e.items.every((i) => this.translatable(i));
+      case 'bind':
+        return e.values.every((v) => this.translatable(v));
+      case 'local':
+        return this.translatable(e.outer);
+      default:
+        return true;
+    }
+  }
+}

@@ -1,0 +1,281 @@
+// Compiled code under a reset: the continuation-passing side (docs/compiler.md,
+// "Continuations").
+//
+// A compiled lambda that may suspend has, besides its direct code, a `cps`
+// function: `cps(k, owed, ...args)` runs the body and hands the body's value
+// to k instead of returning it; what it returns is the answer of the enclosing
+// reset. Every call in such code is a tail call, so the JS stack can be cut
+// at any moment: once a budget of calls is spent a Bounce is returned in place
+// of the answer, and the trampoline that started the code (runCps) carries on
+// from it. `owed` counts the active calls (`stack-depth`) that tail calls hand
+// on, as `calls.owed` does for direct code.
+//
+// The evaluator calls such code when a prompt is on its stack (enterCps), and
+// such code calls the evaluator for everything else (throughMachine), leaving
+// a CpsBoundaryK behind so that a capture in the evaluator takes the compiled
+// continuation along (builtins/continuations.ts).
+
+import { applyCompiled, calls, currentMachine, settle } from './calls.js';
+import { REFLECT } from './compiled.js';
+import type { Frame } from './frame.js';
+import type { Machine } from './machine.js';
+import {
+  Aborted,
+  continuation,
+  CpsBoundaryK,
+  nearestPrompt,
+  pushPrompt,
+  SHIFT,
+  ShiftBodyK,
+  shiftBody,
+  shiftName,
+  takeRest,
+} from './builtins/continuations.js';
+import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
+import { countError } from './builtins/errors.js';
+
+/** A continuation of compiled code: takes a value, gives the reset's answer (or a Bounce). */
+export type K = (v: Value) => Value;
+type CpsCode = (k: K, owed: number, ...args: Value[]) => Value;
+
+/** Returned in place of an answer to cut the JS stack; the trampoline runs `next`. */
+class Bounce {
+  constructor(readonly next: () => Value) {}
+}
+
+/** The shift body's call of a continuation in tail position: the trampoline goes on with it (see cpsShift). */
+class TailResume {
+  constructor(readonly go: () => Value) {}
+}
+
+/** Calls (and continuations) between two cuts of the JS stack. */
+const BUDGET = 100;
+let budget = 0;
+
+/** calls.depth at the prompt the running code answers to: a capture takes away the calls counted above it. */
+let promptDepth = 0;
+
+/** Runs compiled continuation-passing code to its answer, as the prompt it answers to. */
+export function runCps(start: () => Value): Value {
+  const outer = promptDepth;
+  const depth = (promptDepth = calls.depth);
+  try {
+    let r: unknown = start();
+    while (r instanceof Bounce) r = r.next();
+    return r as Value;
+  } finally {
+    promptDepth = outer;
+    calls.depth = depth;
+  }
+}
+
+/** Hands a value to a continuation. */
+export function kret(k: K, v: Value): Value {
+  if (++budget > BUDGET) {
+    budget = 0;
+    return new Bounce(() => k(v)) as unknown as Value;
+  }
+  return k(v);
+}
+
+function callCps(f: Lambda, k: K, owed: number, args: Value[]): Value {
+  const cps = f.cps as CpsCode;
+  switch (args.length) {
+    case 0:
+      return cps(k, owed);
+    case 1:
+      return cps(k, owed, args[0]);
+    case 2:
+      return cps(k, owed, args[0], args[1]);
+    case 3:
+      return cps(k, owed, args[0], args[1], args[2]);
+    default:
+      return cps(k, owed, ...args);
+  }
+}
+
+let pendingK: K = (v) => v;
+let pendingOwed = 0;
+let pendingFn: Builtin | undefined;
+let pendingArgs: Value[] = [];
+
+/**
+ * A call from continuation-passing code: the callee's own such code, or its
+ * direct code when it cannot suspend, or the evaluator. REFLECT when the
+ * callee needs the caller's frame: the caller then goes on with kreflect.
+ */
+export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
+  if (f instanceof Lambda && f.code !== undefined && f.direct === args.length) {
+    if (typeof f.cps === 'function') {
+      if (++budget > BUDGET) {
+        budget = 0;
+        return new Bounce(() => callCps(f, k, owed, args)) as unknown as Value;
+      }
+      return callCps(f, k, owed, args);
+    }
+    if (f.cps === null) {
+      const r = settle(applyCompiled(f, args));
+      calls.depth -= owed;
+      return kret(k, r);
+    }
+  }
+  if (f instanceof Builtin) {
+    // A continuation resumed in tail position of a shift body: its answer is the body's,
+    // so it goes on in this trampoline instead of nesting one.
+    if (k === ANSWER && f instanceof Continuation && args.length === 1) {
+      calls.depth -= owed;
+      return f.resume(args[0]);
+    }
+    if (f.reflective) {
+      pendingK = k;
+      pendingOwed = owed;
+      pendingFn = f;
+      pendingArgs = args;
+      return REFLECT;
+    }
+    if (f.plain) {
+      const m = currentMachine();
+      const r = f.fn(args, m.global, m) as Value;
+      calls.depth -= owed;
+      return kret(k, r);
+    }
+  }
+  const m = currentMachine();
+  return throughMachine(k, owed, (mm) => mm.applyTail(f, args, m.global));
+}
+
+/** Finishes a call that answered REFLECT, in the caller's frame. */
+export function kreflect(env: Frame): Value {
+  const f = pendingFn!;
+  pendingFn = undefined;
+  const k = pendingK;
+  const owed = pendingOwed;
+  const args = pendingArgs;
+  if (f.name === SHIFT) return cpsShift(k, owed, args, env);
+  return throughMachine(k, owed, (m) => m.applyTail(f, args, env));
+}
+
+/** Data run by the evaluator in the caller's frame (an `eval` of a literal, a guard's slow path). */
+export function keval(k: K, owed: number, datum: Value, asCode: boolean, env: Frame): Value {
+  return throughMachine(k, owed, (m) => m.evalTail(asCode && datum instanceof Cons ? toSexpr(datum) : datum, env));
+}
+
+function throughMachine(k: K, owed: number, start: (m: Machine) => typeof PENDING | Value): Value {
+  const m = currentMachine();
+  const r = m.execute((mm) => {
+    const machine = mm as Machine;
+    machine.stack.push(new CpsBoundaryK(k, calls.depth, false, runCps));
+    machine.resets++;
+    return start(machine);
+  });
+  if (r instanceof Aborted) return r.answer;
+  calls.depth -= owed;
+  return kret(k, r);
+}
+
+/** The continuation of a shift body: its value is the answer of the reset. */
+const ANSWER: K = (v) => v;
+
+/** A continuation captured by compiled code: resuming it runs k, the compiled rest up to the reset. */
+class Continuation extends Builtin {
+  constructor(
+    k: K,
+    private readonly captured: number,
+  ) {
+    super('continuation', (args) => (args.length !== 1 ? countError(args.length, '==', 1) : runCps(() => this.resume(args[0]))));
+    this.k = k;
+  }
+  private readonly k: K;
+  /** Runs the rest with v, in the caller's trampoline: the calls it had active are active again. */
+  resume(v: Value): Value {
+    calls.depth += this.captured;
+    return this.k(v);
+  }
+}
+
+/**
+ * `(async-shift {k} {body})` in compiled code: the body, as continuation-passing
+ * code of k (or a lambda of k), gives the reset's answer.
+ */
+export function kshift(k: K, body: CpsCode | Lambda): Value {
+  const captured = calls.depth - promptDepth;
+  calls.depth = promptDepth;
+  const resume = new Continuation(k, captured);
+  // owed -1: a shift body is not a call, so it gives back none when it ends.
+  return typeof body === 'function' ? body(ANSWER, -1, resume) : kcall(ANSWER, 0, body, [resume]);
+}
+
+/** `(async-reset {body})` in direct code: the body's continuation-passing code, run to its answer. */
+export function reset(body: CpsCode): Value {
+  // owed -1: the body is not a call, so it gives back none when it ends.
+  return runCps(() => body(ANSWER, -1));
+}
+
+/** `(async-reset {body})` in continuation-passing code: the answer is the value k goes on with. */
+export function kreset(k: K, owed: number, body: CpsCode): Value {
+  const r = reset(body);
+  calls.depth -= owed;
+  return kret(k, r);
+}
+
+/** A shift in direct code: no prompt it could capture up to is in reach. */
+export function shiftOutside(): VError {
+  return new VError(currentMachine().resets > 0 ? 'async-shift: the enclosing async-reset is beyond a host call' : 'async-shift: no enclosing async-reset');
+}
+
+/**
+ * `async-shift` called from continuation-passing code: k is the rest up to the
+ * prompt. The shift body runs in the evaluator; its value is the answer.
+ */
+function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
+  const name = shiftName(args);
+  if (name instanceof VError) {
+    calls.depth -= owed;
+    return kret(k, name);
+  }
+  const captured = calls.depth - promptDepth;
+  calls.depth = promptDepth;
+  const m = currentMachine();
+  const resume = (v: Value, mm: Machine): Value => {
+    // In tail position of a shift body run below, the resumed rest is that body's answer:
+    // hand it to the trampoline there instead of nesting a new one.
+    if (mm.stack.length === mm.base + 1 && mm.stack[mm.base] instanceof ShiftBodyK) {
+      mm.stack.pop();
+      mm.resets--;
+      return new TailResume(() => {
+        calls.depth += captured;
+        return k(v);
+      }) as unknown as Value;
+    }
+    return runCps(() => {
+      calls.depth += captured;
+      return k(v);
+    });
+  };
+  const r = m.execute((mm) => {
+    const machine = mm as Machine;
+    machine.stack.push(new ShiftBodyK(calls.depth));
+    machine.resets++;
+    return shiftBody(machine, name, continuation(resume, true), args[1], env);
+  });
+  if (r instanceof TailResume) return new Bounce(r.go) as unknown as Value;
+  return r;
+}
+
+/**
+ * The evaluator reaching a compiled lambda that has continuation-passing code
+ * while a prompt is on its stack: the steps above the prompt become the
+ * lambda's continuation, and the prompt's value is the answer. Undefined when
+ * no prompt can be reached (the caller then runs the lambda as data).
+ */
+export function enterCps(m: Machine, fn: Lambda, args: Value[]): Value | undefined {
+  const i = nearestPrompt(m);
+  if (i instanceof VError) return undefined;
+  const { prompt, replay } = takeRest(m, i);
+  m.stack.length = i;
+  const k: K = (w) => m.execute((mm) => replay(mm as Machine, w));
+  const answer = runCps(() => callCps(fn, k, 0, args));
+  return prompt.finish(m, answer);
+}
+
+export { pushPrompt };
