@@ -231,10 +231,10 @@ export class CpsTranslator {
         return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kreset'), [k, owed, body]), e.loc))];
       }
       case 'shift': {
-        const [k] = this.continuation(c);
+        const [k, owed] = this.continuation(c);
         // The body as continuation-passing code of k alone, or failing that as a lambda.
         const body = this.em.cpsCode(e.fn, 'shift body') ?? this.em.expr({ k: 'lambda', fn: e.fn }, cx);
-        return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kshift'), [k, body]), e.loc))];
+        return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kshift'), [k, owed, body]), e.loc))];
       }
       case 'evalData': {
         const [k, owed] = this.continuation(c);

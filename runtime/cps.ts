@@ -197,8 +197,9 @@ class Continuation extends Builtin {
  * `(async-shift {k} {body})` in compiled code: the body, as continuation-passing
  * code of k (or a lambda of k), gives the reset's answer.
  */
-export function kshift(k: K, body: CpsCode | Lambda): Value {
-  const captured = calls.depth - promptDepth;
+export function kshift(k: K, owed: number, body: CpsCode | Lambda): Value {
+  // The calls the rest has active, less those that end as soon as it is resumed (a shift in tail position).
+  const captured = calls.depth - promptDepth - owed;
   calls.depth = promptDepth;
   const resume = new Continuation(k, captured);
   // owed -1: a shift body is not a call, so it gives back none when it ends.
@@ -233,7 +234,7 @@ function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
     calls.depth -= owed;
     return kret(k, name);
   }
-  const captured = calls.depth - promptDepth;
+  const captured = calls.depth - promptDepth - owed;
   calls.depth = promptDepth;
   const m = currentMachine();
   const resume = (v: Value, mm: Machine): Value => {
