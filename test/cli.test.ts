@@ -1,7 +1,7 @@
 // The `valk` command end to end: arguments, file errors, diagnostics, exit status.
 
 import test from 'ava';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratch, valk } from './scratch.js';
 

@@ -3,27 +3,15 @@
 
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../compiler/index.js';
 import { Session } from '../runtime/session.js';
 import { Builtin, sym } from '../runtime/values.js';
-import { ROOT, VALK_BIN } from './fixture-files.js';
-
-/** A project folder whose node_modules/valk is this package, as an installed one would be. */
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'valk-compile-'));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'valk'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+import { VALK_BIN } from './fixture-files.js';
+import { installedProject } from './scratch.js';
 
 function node(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
@@ -40,7 +28,7 @@ const PROGRAM = [
 ].join('\n');
 
 test('a compiled tree runs as ES modules, literal loads imported', (t) => {
-  const dir = project({ 'src/app.valk': PROGRAM, 'src/lib/greet.valk': '(fun {greet who} {str "hello, " who})\n' });
+  const dir = installedProject({ 'src/app.valk': PROGRAM, 'src/lib/greet.valk': '(fun {greet who} {str "hello, " who})\n' }, 'valk-compile-');
   const c = node([VALK_BIN, 'compile', 'src', '-o', 'out'], dir);
   t.is(c.code, 0, c.stderr);
   const app = readFileSync(join(dir, 'out', 'app.js'), 'utf8');
@@ -54,7 +42,7 @@ test('a compiled tree runs as ES modules, literal loads imported', (t) => {
 });
 
 test('a syntax error is reported with its location, and the module still reproduces it', (t) => {
-  const dir = project({ 'bad.valk': '(print "before")\n(print 1.5)\n' });
+  const dir = installedProject({ 'bad.valk': '(print "before")\n(print 1.5)\n' }, 'valk-compile-');
   const c = node([VALK_BIN, 'compile', 'bad.valk', '-o', 'out'], dir);
   t.is(c.code, 1);
   t.regex(c.stderr, /^bad\.valk:2:9: error: \[offset: 25\] Unexpected character \.\n/);
@@ -86,7 +74,7 @@ test('every source map mapping points at the start of a datum in the .valk sourc
 });
 
 test('a host failure inside compiled code has a stack trace in .valk lines and columns', async (t) => {
-  const dir = project({});
+  const dir = installedProject({}, 'valk-compile-');
   const text = '(def {outer} (\\ {x} {+ 0 (inner x)}))\n(def {inner} (\\ {x}\n  {+ 1 (boom x)}))\n(outer 2)\n';
   const out = compile(join(dir, 'trace.valk'), text, { format: 'esm', runtime: 'valk/runtime', outFile: 'trace.js' });
   writeFileSync(join(dir, 'trace.js'), `${out.code}\n//# sourceMappingURL=trace.js.map\n`);

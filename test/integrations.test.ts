@@ -4,9 +4,8 @@
 
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import valkEsbuild from '../integrations/esbuild.js';
@@ -14,6 +13,7 @@ import valkRollup from '../integrations/rollup.js';
 import valkVite from '../integrations/vite.js';
 import valkWebpack from '../integrations/webpack.js';
 import { ROOT } from './fixture-files.js';
+import { installedProject } from './scratch.js';
 
 const SAMPLE = join(ROOT, 'test', 'sample-project');
 /** What app.valk prints as a program. */
@@ -24,13 +24,18 @@ const BAD = '(print "ok")\n(print 1.5)\n';
 
 /** A copy of the sample project whose node_modules/valk is this package, as an installed one would be; removed after the test. */
 function project(t: ExecutionContext, extra: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'valk-integration-'));
+  const dir = installedProject(extra, 'valk-integration-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(SAMPLE, dir, { recursive: true });
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'valk'));
-  for (const [name, text] of Object.entries(extra)) writeFileSync(join(dir, name), text);
   return dir;
+}
+
+/** The bundle prints the sample project's output and exits with its status; its map reaches the .valk files. */
+function bundleRuns(t: ExecutionContext, dir: string, bundle: string): void {
+  const r = node([bundle], dir);
+  t.is(r.stdout, OUTPUT, r.stderr);
+  t.is(r.code, 3);
+  checkMap(t, dir, bundle);
 }
 
 function node(args: string[], cwd: string) {
@@ -88,10 +93,7 @@ test('esbuild bundles the sample project; the bundle runs, its map reaches the .
     logLevel: 'silent',
     plugins: [valkEsbuild({ root: dir })],
   });
-  const r = node(['out/esbuild.mjs'], dir);
-  t.is(r.stdout, OUTPUT, r.stderr);
-  t.is(r.code, 3);
-  checkMap(t, dir, 'out/esbuild.mjs');
+  bundleRuns(t, dir, 'out/esbuild.mjs');
 });
 
 test('Vite (SSR library build) bundles the sample project; the bundle runs', async (t) => {
@@ -105,10 +107,7 @@ test('Vite (SSR library build) bundles the sample project; the bundle runs', asy
     ssr: { noExternal: true },
     build: { ssr: 'main.js', outDir: 'out', sourcemap: true, minify: false, rollupOptions: { output: { entryFileNames: 'vite.mjs' } } },
   });
-  const r = node(['out/vite.mjs'], dir);
-  t.is(r.stdout, OUTPUT, r.stderr);
-  t.is(r.code, 3);
-  checkMap(t, dir, 'out/vite.mjs');
+  bundleRuns(t, dir, 'out/vite.mjs');
 });
 
 test('Rollup bundles the sample project; the bundle runs', async (t) => {
@@ -126,10 +125,7 @@ test('Rollup bundles the sample project; the bundle runs', async (t) => {
   });
   await bundle.write({ file: join(dir, 'out', 'rollup.mjs'), format: 'es', sourcemap: true });
   await bundle.close();
-  const r = node(['out/rollup.mjs'], dir);
-  t.is(r.stdout, OUTPUT, r.stderr);
-  t.is(r.code, 3);
-  checkMap(t, dir, 'out/rollup.mjs');
+  bundleRuns(t, dir, 'out/rollup.mjs');
 });
 
 test('webpack bundles the sample project; the bundle runs', async (t) => {
@@ -150,10 +146,7 @@ test('webpack bundles the sample project; the bundle runs', async (t) => {
     compiler.run((err, s) => (err ? reject(err) : compiler.close(() => resolve(s!)))),
   );
   t.false(stats.hasErrors(), stats.toString('errors-only'));
-  const r = node(['out/webpack.mjs'], dir);
-  t.is(r.stdout, OUTPUT, r.stderr);
-  t.is(r.code, 3);
-  checkMap(t, dir, 'out/webpack.mjs');
+  bundleRuns(t, dir, 'out/webpack.mjs');
 });
 
 test('a syntax error fails an esbuild build with file:line:column and the line', async (t) => {

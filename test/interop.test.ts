@@ -4,25 +4,13 @@
 
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toJs, toValk, ValkError } from '../runtime/interop.js';
 import { debug } from '../runtime/printer.js';
 import { Session } from '../runtime/session.js';
 import { ROOT, VALK_BIN } from './fixture-files.js';
-
-/** A project folder whose node_modules/valk is this package, as an installed one would be. */
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'valk-interop-'));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'valk'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
+import { installedProject } from './scratch.js';
 
 function run(command: string, args: string[], cwd: string) {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8' });
@@ -105,10 +93,7 @@ let project_: string | undefined;
 function compiled(): string {
   if (project_ !== undefined) return project_;
   const files = { 'src/lib.valk': LIBRARY, 'src/util.valk': UTIL, 'caller.mjs': CALLER, 'consumer.ts': CONSUMER, 'tsconfig.json': TSCONFIG };
-  const dir = project({ ...files, 'package.json': '{"type":"module"}' });
-  // The runtime's own declarations mention Node's types, as a Node project has them.
-  mkdirSync(join(dir, 'node_modules', '@types'));
-  symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'));
+  const dir = installedProject({ ...files, 'package.json': '{"type":"module"}' }, 'valk-interop-');
   const c = run(process.execPath, [VALK_BIN, 'compile', 'src', '-o', 'out'], dir);
   if (c.code !== 0) throw new Error(`valk compile failed: ${c.stderr}`);
   return (project_ = dir);

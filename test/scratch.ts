@@ -1,10 +1,10 @@
 // Running the `valk` command on files in a scratch folder, for end-to-end tests.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { VALK_BIN } from './fixture-files.js';
+import { ROOT, VALK_BIN } from './fixture-files.js';
 
 export interface Ran {
   readonly stdout: string;
@@ -25,5 +25,17 @@ export function scratch(files: Record<string, string>, prefix = 'valk-cli-'): st
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
   }
+  return dir;
+}
+
+/**
+ * A scratch folder with these files whose node_modules holds this package as
+ * `valk`, and Node's types, as a project that installed valk would.
+ */
+export function installedProject(files: Record<string, string>, prefix: string): string {
+  const dir = scratch(files, prefix);
+  mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
+  symlinkSync(ROOT, join(dir, 'node_modules', 'valk'));
+  symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'));
   return dir;
 }

@@ -3,10 +3,10 @@
 
 import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, VALK_BIN } from './fixture-files.js';
+import { installedProject } from './scratch.js';
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -35,18 +35,15 @@ const APP = [
   '',
 ].join('\n');
 
-/** A project whose node_modules has this package as `valk`, and Node's types, as an installed one would. */
+/** The project, in a folder that has this package installed. */
 function project(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'valk-target-ts-'));
-  mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
-  symlinkSync(ROOT, join(dir, 'node_modules', 'valk'));
-  symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'));
-  mkdirSync(join(dir, 'src', 'lib'), { recursive: true });
-  writeFileSync(join(dir, 'src', 'app.valk'), APP);
-  writeFileSync(join(dir, 'src', 'lib', 'greet.valk'), '(fun {greet who} {str "hello, " who})\n');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(STRICT));
-  return dir;
+  const files = {
+    'src/app.valk': APP,
+    'src/lib/greet.valk': '(fun {greet who} {str "hello, " who})\n',
+    'package.json': JSON.stringify({ type: 'module' }),
+    'tsconfig.json': JSON.stringify(STRICT),
+  };
+  return installedProject(files, 'valk-target-ts-');
 }
 
 function run(command: string, args: string[], cwd: string) {
