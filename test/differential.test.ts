@@ -110,11 +110,15 @@ let worker: Worker | undefined;
 
 function startWorker(): Worker {
   // A deep stack, as `valk run` gives programs (cli/run.ts).
-  return new Worker(`(${workerMain.toString()})()`, { eval: true, workerData: setup, resourceLimits: { stackSizeMb: 64 } });
+  const w = new Worker(`(${workerMain.toString()})()`, { eval: true, workerData: setup, resourceLimits: { stackSizeMb: 64 } });
+  // A run fast-check abandoned at its time limit may start one after the tests end: it must not keep the process alive.
+  w.unref();
+  return w;
 }
 
 /** Runs one mode on the worker; a run past the watchdog's time replaces the worker. */
 function runOnWorker(mode: ModeName, file: string): Promise<Outcome> {
+  if (finished) return Promise.resolve({ stdout: '', stderr: '', hung: true });
   const w = (worker ??= startWorker());
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -148,7 +152,11 @@ function runIn(mode: ModeName, file: string): Promise<Outcome> {
   return next;
 }
 
+/** Set when the tests are over: runs still queued then are not started. */
+let finished = false;
+
 test.after.always(async () => {
+  finished = true;
   await worker?.terminate();
   rmSync(scratch, { recursive: true, force: true });
 });
