@@ -131,7 +131,8 @@ export class CpsTranslator {
   private call(c: Cont, f: t.Identifier, args: t.Identifier[], e: Expr, cx: FnCx): t.Statement[] {
     const [k, owed] = this.continuation(c);
     const r = this.fresh('$r');
-    const made = this.em.at(t.callExpression(this.em.runtime('kcall'), [k, owed, f, t.arrayExpression(args)]), e.loc);
+    const call = args.length <= 3 ? t.callExpression(this.em.runtime(`kcall${args.length}`), [k, owed, f, ...args]) : t.callExpression(this.em.runtime('kcall'), [k, owed, f, t.arrayExpression(args)]);
+    const made = this.em.at(call, e.loc);
     // A callee that needs this frame (async-shift, eval, ...) answers REFLECT first.
     const reflect = t.callExpression(this.em.runtime('kreflect'), [this.em.frame(cx.scope)]);
     return [
