@@ -183,9 +183,25 @@ export class CpsTranslator {
             ]),
           ];
         }
-      case 'prim':
-        // Operands that call something: the head has to be read before them, so this is an ordinary call.
-        return this.cps({ k: 'call', fn: { k: 'global', name: e.name, loc: e.loc }, args: e.args, loc: e.loc }, cx, c);
+      case 'prim': {
+        // Operands that call something: the operator is read before them, as for any call; then
+        // the standard one is done inline, and anything else it was rebound to is called.
+        const { cont, decl } = this.join(c);
+        const std = t.memberExpression(this.em.cell(e.name), id('std'));
+        return [
+          ...decl,
+          ...this.value({ k: 'global', name: e.name, loc: e.loc }, cx, (h) => [
+            t.ifStatement(this.isError(h), t.blockStatement(this.deliver(cont, h, cx))),
+            ...this.values(e.args, cx, (vs) => [
+              t.ifStatement(
+                t.binaryExpression('===', h, std),
+                t.blockStatement(this.deliver(cont, this.em.expr({ ...e, head: h.name, args: vs.map((v) => ({ k: 'js', name: v.name })) }, cx), cx)),
+              ),
+              ...this.call(cont, h, vs, e, cx),
+            ]),
+          ]),
+        ];
+      }
       case 'bind':
         return this.values(e.values, cx, (vs) => this.deliver(c, this.em.expr({ ...e, values: vs.map((v) => ({ k: 'js', name: v.name })) }, cx), cx));
       case 'local':

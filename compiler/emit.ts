@@ -322,7 +322,7 @@ export class Emitter {
     const h = this.temp(cx);
     const cell = this.cell(e.name);
     const std = t.memberExpression(cell, id('std'));
-    const head = this.read({ k: 'global', name: e.name, loc: e.loc }, cx);
+    const head = e.head !== undefined ? id(e.head) : this.read({ k: 'global', name: e.name, loc: e.loc }, cx);
     // Arithmetic and comparison use numerals as they are; other operands go through temporaries
     // (head, tail and cons test theirs with `instanceof`, which TypeScript rejects on a number).
     const setup: t.Expression[] = [];

@@ -72,7 +72,8 @@ export type Expr = (
   | { readonly k: 'global'; readonly name: Sym }
   | { readonly k: 'local'; readonly v: Var; readonly outer: Expr }
   | { readonly k: 'call'; readonly fn: Expr; readonly args: Expr[] }
-  | { readonly k: 'prim'; readonly op: PrimOp; readonly name: Sym; readonly args: Expr[] }
+  /** `head`, when set, names a JS constant already holding the operator's value (the continuation-passing translation). */
+  | { readonly k: 'prim'; readonly op: PrimOp; readonly name: Sym; readonly args: Expr[]; readonly head?: string }
   /** `(load "literal")` at top level: a module import where the output has one, else `call`. */
   | { readonly k: 'load'; readonly path: string; readonly call: Expr }
   /** A call of a prelude list walker that the runtime has built in (runtime/natives.ts). */
