@@ -130,10 +130,13 @@ export class CpsTranslator {
   /** A call of f: the continuation is the caller's own in tail position, else a closure. */
   private call(c: Cont, f: t.Identifier, args: t.Identifier[], e: Expr, cx: FnCx): t.Statement[] {
     const [k, owed] = this.continuation(c);
-    const r = this.fresh('$r');
     const call = args.length <= 3 ? t.callExpression(this.em.runtime(`kcall${args.length}`), [k, owed, f, ...args]) : t.callExpression(this.em.runtime('kcall'), [k, owed, f, t.arrayExpression(args)]);
-    const made = this.em.at(call, e.loc);
-    // A callee that needs this frame (async-shift, eval, ...) answers REFLECT first.
+    return this.finishCall(this.em.at(call, e.loc), cx);
+  }
+
+  /** Returns what a call gives; a callee that needs this frame (async-shift, eval, ...) answers REFLECT first. */
+  private finishCall(made: t.Expression, cx: FnCx): t.Statement[] {
+    const r = this.fresh('$r');
     const reflect = t.callExpression(this.em.runtime('kreflect'), [this.em.frame(cx.scope)]);
     return [
       t.variableDeclaration('const', [t.variableDeclarator(r, made)]),
@@ -168,9 +171,23 @@ export class CpsTranslator {
           ]),
         ];
       }
-      case 'native':
-        // The prelude's own function, called like any other (it has continuation-passing code too).
-        return this.cps({ k: 'call', fn: { k: 'global', name: e.name, loc: e.loc }, args: e.args, loc: e.loc }, cx, c);
+      case 'native': {
+        // The runtime's built-in walk when nothing in it can suspend, else the prelude's function
+        // (which has continuation-passing code too). The head is read before the arguments.
+        const { cont, decl } = this.join(c);
+        const std = t.memberExpression(this.em.cell(e.name), id('std'));
+        return [
+          ...decl,
+          ...this.value({ k: 'global', name: e.name, loc: e.loc }, cx, (h) => [
+            t.ifStatement(this.isError(h), t.blockStatement(this.deliver(cont, h, cx))),
+            ...this.values(e.args, cx, (vs) => {
+              const [k, owed] = this.continuation(cont);
+              const walk = t.callExpression(this.em.runtime('knative'), [k, owed, t.stringLiteral(e.name.name), h, std, t.arrayExpression(vs)]);
+              return this.finishCall(this.em.at(walk, e.loc), cx);
+            }),
+          ]),
+        ];
+      }
       case 'single':
         // The single-element rule (spec §4.3): only a function value is called.
         {

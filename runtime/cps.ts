@@ -33,6 +33,7 @@ import {
 } from './builtins/continuations.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
+import { filter, foldl, map, walksDirectly } from './natives.js';
 
 /** A continuation of compiled code: takes a value, gives the reset's answer (or a Bounce). */
 export type K = (v: Value) => Value;
@@ -161,6 +162,22 @@ export function kcall2(k: K, owed: number, f: Value, a: Value, b: Value): Value 
 export function kcall3(k: K, owed: number, f: Value, a: Value, b: Value, c: Value): Value {
   if (f instanceof Lambda && f.direct === 3 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b, c);
   return kcall(k, owed, f, [a, b, c]);
+}
+
+const WALKS = { map, filter, foldl } as const;
+
+/**
+ * A call of the prelude's `map`, `filter` or `foldl` from continuation-passing
+ * code (h is the global's value, std the prelude's): the runtime's built-in walk
+ * when nothing in it can suspend, else an ordinary call of h.
+ */
+export function knative(k: K, owed: number, name: keyof typeof WALKS, h: Value, std: Value, args: Value[]): Value {
+  if (h === std && walksDirectly(args[0])) {
+    const r = (WALKS[name] as (std: Value, ...a: Value[]) => Value)(std, ...args);
+    calls.depth -= owed;
+    return kret(k, r);
+  }
+  return kcall(k, owed, h, args);
 }
 
 /** Finishes a call that answered REFLECT, in the caller's frame. */

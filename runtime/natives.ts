@@ -42,6 +42,16 @@ function current(global: Frame, name: string): Value {
  * walker's own frame, and not an Error (which, in head position, is the value of
  * the call itself rather than a call of a non-function).
  */
+/**
+ * Whether a walk with f can run here from continuation-passing code: f cannot
+ * suspend (a compiled lambda that calls nothing, or a builtin that does not drive
+ * the evaluator), and neither can the helpers, which are the standard ones.
+ */
+export function walksDirectly(f: Value): boolean {
+  const cannotSuspend = (f instanceof Lambda && f.code !== undefined && f.cps === null && f.partial === undefined) || (f instanceof Builtin && f.plain && !f.reflective);
+  return cannotSuspend && helpersStandard(currentMachine().global);
+}
+
 function plainCallee(f: Value): boolean {
   return !(f instanceof Builtin && f.reflective) && !(f instanceof VError);
 }
