@@ -21,10 +21,8 @@ import type { Frame } from './frame.js';
 import type { Machine } from './machine.js';
 import {
   Aborted,
-  continuation,
   CpsBoundaryK,
   nearestPrompt,
-  pushPrompt,
   SHIFT,
   ShiftBodyK,
   shiftBody,
@@ -80,19 +78,7 @@ export function kret(k: K, v: Value): Value {
 }
 
 function callCps(f: Lambda, k: K, owed: number, args: Value[]): Value {
-  const cps = f.cps as CpsCode;
-  switch (args.length) {
-    case 0:
-      return cps(k, owed);
-    case 1:
-      return cps(k, owed, args[0]);
-    case 2:
-      return cps(k, owed, args[0], args[1]);
-    case 3:
-      return cps(k, owed, args[0], args[1], args[2]);
-    default:
-      return cps(k, owed, ...args);
-  }
+  return (f.cps as CpsCode)(k, owed, ...args);
 }
 
 let pendingK: K = (v) => v;
@@ -215,17 +201,26 @@ const ANSWER: K = (v) => v;
 /** A continuation captured by compiled code: resuming it runs k, the compiled rest up to the reset. */
 class Continuation extends Builtin {
   constructor(
-    k: K,
+    private readonly k: K,
     private readonly captured: number,
   ) {
-    super('continuation', (args) => (args.length !== 1 ? countError(args.length, '==', 1) : runCps(() => this.resume(args[0]))));
-    this.k = k;
+    super('continuation', (args, _env, c) => (args.length !== 1 ? countError(args.length, '==', 1) : this.resumeFrom(c as Machine, args[0])));
   }
-  private readonly k: K;
   /** Runs the rest with v, in the caller's trampoline: the calls it had active are active again. */
   resume(v: Value): Value {
     calls.depth += this.captured;
     return this.k(v);
+  }
+  /** Called as a function: on a trampoline of its own, unless it is the last thing a shift body does (see cpsShift). */
+  private resumeFrom(m: Machine, v: Value): Value {
+    if (m.stack.length === m.base + 1 && m.stack[m.base] instanceof ShiftBodyK) {
+      // In tail position of a shift body run by the evaluator, the resumed rest is that body's
+      // answer: hand it to the trampoline there instead of nesting a new one.
+      m.stack.pop();
+      m.resets--;
+      return new TailResume(() => this.resume(v)) as unknown as Value;
+    }
+    return runCps(() => this.resume(v));
   }
 }
 
@@ -273,27 +268,12 @@ function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
   const captured = calls.depth - promptDepth - owed;
   calls.depth = promptDepth;
   const m = currentMachine();
-  const resume = (v: Value, mm: Machine): Value => {
-    // In tail position of a shift body run below, the resumed rest is that body's answer:
-    // hand it to the trampoline there instead of nesting a new one.
-    if (mm.stack.length === mm.base + 1 && mm.stack[mm.base] instanceof ShiftBodyK) {
-      mm.stack.pop();
-      mm.resets--;
-      return new TailResume(() => {
-        calls.depth += captured;
-        return k(v);
-      }) as unknown as Value;
-    }
-    return runCps(() => {
-      calls.depth += captured;
-      return k(v);
-    });
-  };
+  const resume = new Continuation(k, captured);
   const r = m.execute((mm) => {
     const machine = mm as Machine;
     machine.stack.push(new ShiftBodyK(calls.depth));
     machine.resets++;
-    return shiftBody(machine, name, continuation(resume, true), args[1], env);
+    return shiftBody(machine, name, resume, args[1], env);
   });
   if (r instanceof TailResume) return new Bounce(r.go) as unknown as Value;
   return r;
@@ -315,4 +295,3 @@ export function enterCps(m: Machine, fn: Lambda, args: Value[]): Value | undefin
   return prompt.finish(m, answer);
 }
 
-export { pushPrompt };

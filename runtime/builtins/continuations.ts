@@ -105,7 +105,7 @@ export class ShiftBodyK extends CpsBoundaryK {
   }
 }
 
-export function pushPrompt(m: Machine): void {
+function pushPrompt(m: Machine): void {
   const top = m.stack[m.stack.length - 1];
   // A prompt directly on another just like it adds nothing: the inner one would hand its
   // value straight to the outer. Not pushing it keeps loops of resumptions in constant space.
@@ -168,11 +168,6 @@ export function shiftName(args: Value[]): Sym | VError {
   return names.head;
 }
 
-/** A continuation as a function value: one argument, given to `resume`. */
-export function continuation(resume: (v: Value, m: Machine) => Value, plain: boolean): Builtin {
-  return new Builtin('continuation', (args, _env, c) => (args.length !== 1 ? countError(args.length, '==', 1) : resume(args[0], c as Machine)), false, plain);
-}
-
 /** Evaluates a shift body with k bound in a frame of its own whose parent is the caller's. */
 export function shiftBody(m: Machine, name: Sym, k: Value, body: Value, env: Frame): BuiltinResult {
   const frame = new Frame(env);
@@ -193,7 +188,9 @@ function shift(args: Value[], env: Frame, c: Control): BuiltinResult {
     // is now the answer it waits for, so the boundary becomes a plain prompt that says so.
     m.stack[i] = new ResetK(m.ctx, prompt.depth, prompt.inline ? 'inline' : 'outer');
   } else m.ctx = (prompt as ResetK).ctx;
-  return shiftBody(m, name, continuation((v, mm) => replay(mm, v), false), args[1], env);
+  // A function of one argument; it drives the evaluator (it pushes the steps to run), so it is not plain.
+  const k = new Builtin('continuation', (kargs, _env, kc) => (kargs.length !== 1 ? countError(kargs.length, '==', 1) : replay(kc as Machine, kargs[0])), false, false);
+  return shiftBody(m, name, k, args[1], env);
 }
 
 export const SHIFT = 'async-shift';
