@@ -102,13 +102,12 @@ export class CpsTranslator {
   }
 
   /** Hands v on as the continuation says. */
-  private deliver(c: Cont, v: t.Expression, cx: FnCx): t.Statement[] {
+  private deliver(c: Cont, v: t.Expression): t.Statement[] {
     if (c.kind === 'then') {
       if (t.isIdentifier(v)) return c.then(v);
       const x = this.fresh('$v');
       return [t.variableDeclaration('const', [t.variableDeclarator(x, v)]), ...c.then(x)];
     }
-    void cx;
     const owed = t.binaryExpression('+', id('$owed'), t.numericLiteral(1));
     return [
       t.expressionStatement(t.assignmentExpression('-=', t.memberExpression(id('C'), id('depth')), owed)),
@@ -118,13 +117,34 @@ export class CpsTranslator {
 
   /** The value of e, named, then more code. */
   private value(e: Expr, cx: FnCx, then: (v: t.Identifier) => t.Statement[]): t.Statement[] {
-    if (callsNothing(e)) return this.deliver({ kind: 'then', then }, this.em.expr(e, cx), cx);
+    if (callsNothing(e)) return this.deliver({ kind: 'then', then }, this.em.expr(e, cx));
     return this.cps(e, cx, { kind: 'then', then });
   }
 
   private values(es: Expr[], cx: FnCx, then: (vs: t.Identifier[]) => t.Statement[], done: t.Identifier[] = []): t.Statement[] {
     if (done.length === es.length) return then(done);
     return this.value(es[done.length], cx, (v) => this.values(es, cx, then, [...done, v]));
+  }
+
+  /**
+   * The head of a call, then its arguments, then `use` of their values. An Error in
+   * head position is the value and the arguments are not evaluated (spec §4.3).
+   */
+  private applied(
+    c: Cont,
+    head: Expr,
+    args: Expr[],
+    cx: FnCx,
+    use: (cont: Cont, h: t.Identifier, vs: t.Identifier[]) => t.Statement[],
+  ): t.Statement[] {
+    const { cont, decl } = this.join(c);
+    return [
+      ...decl,
+      ...this.value(head, cx, (h) => [
+        t.ifStatement(this.isError(h), t.blockStatement(this.deliver(cont, h))),
+        ...this.values(args, cx, (vs) => use(cont, h, vs)),
+      ]),
+    ];
   }
 
   /** A call of f: the continuation is the caller's own in tail position, else a closure. */
@@ -158,35 +178,19 @@ export class CpsTranslator {
   }
 
   cps(e: Expr, cx: FnCx, c: Cont): t.Statement[] {
-    if (callsNothing(e)) return this.deliver(c, this.em.expr(e, cx), cx);
+    if (callsNothing(e)) return this.deliver(c, this.em.expr(e, cx));
     switch (e.k) {
-      case 'call': {
-        // An Error in head position is the value; the arguments are not evaluated (spec §4.3).
-        const { cont, decl } = this.join(c);
-        return [
-          ...decl,
-          ...this.value(e.fn, cx, (f) => [
-            t.ifStatement(this.isError(f), t.blockStatement(this.deliver(cont, f, cx))),
-            ...this.values(e.args, cx, (args) => this.call(cont, f, args, e, cx)),
-          ]),
-        ];
-      }
+      case 'call':
+        return this.applied(c, e.fn, e.args, cx, (cont, f, args) => this.call(cont, f, args, e, cx));
       case 'native': {
         // The runtime's built-in walk when nothing in it can suspend, else the prelude's function
-        // (which has continuation-passing code too). The head is read before the arguments.
-        const { cont, decl } = this.join(c);
+        // (which has continuation-passing code too).
         const std = t.memberExpression(this.em.cell(e.name), id('std'));
-        return [
-          ...decl,
-          ...this.value({ k: 'global', name: e.name, loc: e.loc }, cx, (h) => [
-            t.ifStatement(this.isError(h), t.blockStatement(this.deliver(cont, h, cx))),
-            ...this.values(e.args, cx, (vs) => {
-              const [k, owed] = this.continuation(cont);
-              const walk = t.callExpression(this.em.runtime('knative'), [k, owed, t.stringLiteral(e.name.name), h, std, t.arrayExpression(vs)]);
-              return this.finishCall(this.em.at(walk, e.loc), cx);
-            }),
-          ]),
-        ];
+        return this.applied(c, { k: 'global', name: e.name, loc: e.loc }, e.args, cx, (cont, h, vs) => {
+          const [k, owed] = this.continuation(cont);
+          const walk = t.callExpression(this.em.runtime('knative'), [k, owed, t.stringLiteral(e.name.name), h, std, t.arrayExpression(vs)]);
+          return this.finishCall(this.em.at(walk, e.loc), cx);
+        });
       }
       case 'single':
         // The single-element rule (spec §4.3): only a function value is called.
@@ -196,36 +200,26 @@ export class CpsTranslator {
             ...decl,
             ...this.value(e.e, cx, (v) => [
               t.ifStatement(t.callExpression(this.em.runtime('isFunc'), [v]), t.blockStatement(this.call(cont, v, [], e, cx))),
-              ...this.deliver(cont, v, cx),
+              ...this.deliver(cont, v),
             ]),
           ];
         }
       case 'prim': {
-        // Operands that call something: the operator is read before them, as for any call; then
-        // the standard one is done inline, and anything else it was rebound to is called.
-        const { cont, decl } = this.join(c);
+        // Operands that call something: the standard operator is done inline once they are
+        // values, and anything it was rebound to is called.
         const std = t.memberExpression(this.em.cell(e.name), id('std'));
-        return [
-          ...decl,
-          ...this.value({ k: 'global', name: e.name, loc: e.loc }, cx, (h) => [
-            t.ifStatement(this.isError(h), t.blockStatement(this.deliver(cont, h, cx))),
-            ...this.values(e.args, cx, (vs) => [
-              t.ifStatement(
-                t.binaryExpression('===', h, std),
-                t.blockStatement(this.deliver(cont, this.em.expr({ ...e, head: h.name, args: vs.map((v) => ({ k: 'js', name: v.name })) }, cx), cx)),
-              ),
-              ...this.call(cont, h, vs, e, cx),
-            ]),
-          ]),
-        ];
+        return this.applied(c, { k: 'global', name: e.name, loc: e.loc }, e.args, cx, (cont, h, vs) => [
+          t.ifStatement(
+            t.binaryExpression('===', h, std),
+            t.blockStatement(this.deliver(cont, this.em.expr({ ...e, head: h.name, args: vs.map((v) => ({ k: 'js', name: v.name })) }, cx))),
+          ),
+          ...this.call(cont, h, vs, e, cx),
+        ]);
       }
       case 'bind':
-        return this.values(e.values, cx, (vs) => this.deliver(c, this.em.expr({ ...e, values: vs.map((v) => ({ k: 'js', name: v.name })) }, cx), cx));
-      case 'local':
-        // Reading a name bound by `=` that is not bound yet falls through to an outer scope, which may be a call.
-        return this.deliver(c, this.em.expr(e, cx), cx);
+        return this.values(e.values, cx, (vs) => this.deliver(c, this.em.expr({ ...e, values: vs.map((v) => ({ k: 'js', name: v.name })) }, cx)));
       case 'seq': {
-        if (e.items.length === 0) return this.deliver(c, t.nullLiteral(), cx);
+        if (e.items.length === 0) return this.deliver(c, t.nullLiteral());
         const [first, ...rest] = e.items;
         if (rest.length === 0) return this.cps(first, cx, c);
         // The first Error ends a body sequence (spec §4.8).
@@ -233,7 +227,7 @@ export class CpsTranslator {
         return [
           ...decl,
           ...this.value(first, cx, (v) => [
-            t.ifStatement(this.isError(v), t.blockStatement(this.deliver(cont, v, cx))),
+            t.ifStatement(this.isError(v), t.blockStatement(this.deliver(cont, v))),
             ...this.cps({ k: 'seq', items: rest, loc: e.loc }, cx, cont),
           ]),
         ];
@@ -243,12 +237,12 @@ export class CpsTranslator {
         return [
           ...decl,
           ...this.value(e.cond, cx, (v) => [
-            t.ifStatement(this.isError(v), t.blockStatement(this.deliver(cont, v, cx))),
+            t.ifStatement(this.isError(v), t.blockStatement(this.deliver(cont, v))),
             t.ifStatement(
               t.logicalExpression('&&', t.binaryExpression('!==', v, t.numericLiteral(0)), t.binaryExpression('!==', v, t.nullLiteral())),
               t.blockStatement(this.cps(e.then, cx, cont)),
             ),
-            ...(e.else === null ? this.deliver(cont, t.nullLiteral(), cx) : this.cps(e.else, cx, cont)),
+            ...(e.else === null ? this.deliver(cont, t.nullLiteral()) : this.cps(e.else, cx, cont)),
           ]),
         ];
       }
