@@ -5,8 +5,8 @@
 // as `valk compile` takes them relative to the source root), then esbuild
 // bundles them with the runtime — tree-shaken, minified, with a source map —
 // behind a small start-up module. That module runs the program on a worker
-// thread with a deep stack, as `valk run` does (spec §4.9), so the output
-// needs nothing but `node`.
+// thread with a deep stack (runtime/main.ts, runProgram), as `valk run` does
+// (spec §4.9), so the output needs nothing but `node`.
 
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,6 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { compileUnit, specifier, standardModule, type Unit } from './compile.js';
-import { PROGRAM_STACK_MB } from './run.js';
 
 export interface BuildOptions {
   readonly entry: string;
@@ -62,15 +61,10 @@ function isFile(path: string): boolean {
 
 /** The bundle's entry: the program on a thread with a deep stack, its exit status the process's. */
 function startModule(main: string, format: 'esm' | 'cjs'): string {
-  const self = format === 'esm' ? 'new URL(import.meta.url)' : '__filename';
-  return `import { isMainThread, Worker } from 'node:worker_threads';
+  const self = format === 'esm' ? 'import.meta.url' : "require('node:url').pathToFileURL(__filename).href";
+  return `import { runProgram } from 'valk/runtime';
 import { main } from ${JSON.stringify(main)};
-if (isMainThread) {
-  const worker = new Worker(${self}, { argv: process.argv.slice(2), resourceLimits: { stackSizeMb: ${PROGRAM_STACK_MB} } });
-  worker.on('exit', (code) => process.exit(code));
-} else {
-  main();
-}
+runProgram(main, ${self});
 `;
 }
 

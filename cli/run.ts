@@ -2,6 +2,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { PROGRAM_STACK_MB } from '../runtime/main.js';
 import { Session } from '../runtime/session.js';
 import { compilingLoader } from './loader.js';
 
@@ -27,13 +28,6 @@ export interface RunOptions {
   /** Let compiled code take its fast paths (false forces the generic paths, for testing them). */
   readonly fastPaths: boolean;
 }
-
-/**
- * JS stack for running programs, in MiB. Compiled code recurses on the JS
- * stack, and the language asks for at least 100 000 nested calls (spec §4.9);
- * a worker thread is the one place Node lets a program choose its stack size.
- */
-export const PROGRAM_STACK_MB = 1024;
 
 /** Runs the program on a thread with a deep stack; resolves to the process exit status. */
 export function runFiles(options: RunOptions): Promise<number> {

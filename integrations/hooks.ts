@@ -6,7 +6,7 @@ import type { LoadHook, ResolveHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { compileForTool, withInlineMap } from './compile-for-tool.js';
 
-const PROGRAM = new URL('./program.js', import.meta.url).href;
+const PROGRAM = new URL('../runtime/main.js', import.meta.url).href;
 
 const isValk = (url: string): boolean => url.startsWith('file:') && /\.valk(?:[?#].*)?$/.test(url);
 

@@ -2,7 +2,7 @@
 // JavaScript uses to call into Valkyria (docs/interop.md).
 
 export * from './compiled.js';
-export { runMain } from './main.js';
+export { runMain, runProgram } from './main.js';
 export { exported, librarySession } from './library.js';
 export { toJs, toValk, ValkError, type ValkFunction, type ValkValue } from './interop.js';
 export type { Instantiate } from './session.js';
