@@ -29,8 +29,9 @@ export interface Unit {
   readonly out: string;
 }
 
-function valkFiles(dir: string, out: string[]): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+/** The .valk files under dir, folder by folder in name order (node_modules and dot-folders left out). */
+export function valkFiles(dir: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(dir, e.name);
     if (e.isDirectory()) {
       if (e.name !== 'node_modules' && !e.name.startsWith('.')) valkFiles(p, out);

@@ -7,9 +7,10 @@
 // folder, so its `load` paths mean what they mean under `valk run`.
 
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { valkFiles } from './compile.js';
 import { paint } from './style.js';
 
 export interface TestOptions {
@@ -25,17 +26,13 @@ const TEST_FILE = /(^test_.*|[._-]test)\.valk$/;
 const VALK = fileURLToPath(new URL('../../bin/valk.js', import.meta.url));
 
 function collect(path: string, out: string[]): void {
-  const st = statSync(path);
-  if (!st.isDirectory()) {
+  if (!statSync(path).isDirectory()) {
     out.push(path);
     return;
   }
-  for (const e of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-    const p = join(path, e.name);
-    if (e.isDirectory()) collect(p, out);
-    else if (TEST_FILE.test(e.name)) out.push(p);
-  }
+  const found: string[] = [];
+  valkFiles(path, found);
+  out.push(...found.filter((f) => TEST_FILE.test(basename(f))));
 }
 
 /** Test counts from the framework's summary lines (spec §11.3); a file may run several suites. */
