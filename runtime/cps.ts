@@ -23,6 +23,7 @@ import {
   Aborted,
   CpsBoundaryK,
   nearestPrompt,
+  noPrompt,
   SHIFT,
   ShiftBodyK,
   shiftBody,
@@ -252,7 +253,7 @@ export function kreset(k: K, owed: number, body: CpsCode): Value {
 
 /** A shift in direct code: no prompt it could capture up to is in reach. */
 export function shiftOutside(): VError {
-  return new VError(currentMachine().resets > 0 ? 'async-shift: the enclosing async-reset is beyond a host call' : 'async-shift: no enclosing async-reset');
+  return noPrompt(currentMachine(), true);
 }
 
 /**

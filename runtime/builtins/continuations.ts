@@ -120,8 +120,13 @@ export function nearestPrompt(m: Machine): number | VError {
   let i = stack.length - 1;
   while (i >= m.base && !isPrompt(stack[i]) && stack[i].fiber !== true) i--;
   if (i >= m.base && isPrompt(stack[i])) return i;
+  return noPrompt(m, i < m.base);
+}
+
+/** Why a shift has nothing to capture up to; `hostBelow` when the search stopped at host frames. */
+export function noPrompt(m: Machine, hostBelow: boolean): VError {
   // A prompt below the host frames cannot be reached: say so rather than pretend there is none.
-  if (i < m.base && m.resets > 0) return new VError('async-shift: the enclosing async-reset is beyond a host call');
+  if (hostBelow && m.resets > 0) return new VError('async-shift: the enclosing async-reset is beyond a host call');
   return new VError('async-shift: no enclosing async-reset');
 }
 
