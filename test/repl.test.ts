@@ -70,8 +70,9 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 function onTerminal(input: string, env: NodeJS.ProcessEnv = {}): string {
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(VALK_BIN)} repl`;
   // A terminal type that has colours, and none of the variables that force colours on or off.
+  // CI is set because CI machines set it, and it must not change valk's colour policy.
   const { FORCE_COLOR: _force, NODE_DISABLE_COLORS: _disable, NO_COLOR: _no, ...rest } = process.env;
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, input, encoding: 'utf8', env: { ...rest, TERM: 'xterm-256color', ...env }, timeout: 20_000 });
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: ROOT, input, encoding: 'utf8', env: { ...rest, TERM: 'xterm-256color', CI: '1', ...env }, timeout: 20_000 });
   return r.stdout;
 }
 
