@@ -3,4 +3,5 @@
 import { workerData } from 'node:worker_threads';
 import { runHere, type RunOptions } from './run.js';
 
-process.exit(runHere(workerData as RunOptions));
+// Pending timers and sockets are abandoned when the program ends (spec §1.3).
+process.exit(await runHere(workerData as RunOptions));

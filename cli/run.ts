@@ -51,12 +51,20 @@ export function runFiles(options: RunOptions): Promise<number> {
   });
 }
 
-/** Runs the program on the current thread and returns its exit status. */
-export function runHere(options: RunOptions): number {
+/** Runs the program on the current thread; resolves to its exit status once its main fiber has ended. */
+export async function runHere(options: RunOptions): Promise<number> {
   if (!options.interpret) process.setSourceMapsEnabled(true);
   const session = new Session({ fastPaths: options.fastPaths, loader: options.interpret ? undefined : compilingLoader() });
-  if (options.prelude) session.runFile(session.resolveLoad('src/prelude.valk'));
-  for (const f of options.files) session.runFile(f);
+  const prelude = options.prelude ? [session.resolveLoad('src/prelude.valk')] : [];
+  // Nothing left that could wake the main fiber: say so rather than end silently.
+  const stuck = () => {
+    session.out.writeErr('valk: the program waits for an event that can no longer happen; ending it\n');
+    session.out.flush();
+    process.exitCode = session.exitCode();
+  };
+  process.once('beforeExit', stuck);
+  await session.runFiles([...prelude, ...options.files]);
+  process.off('beforeExit', stuck);
   session.out.flush();
   return session.exitCode();
 }

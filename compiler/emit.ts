@@ -22,7 +22,7 @@ import * as t from '@babel/types';
 import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
-import { CpsTranslator } from './cps.js';
+import { callsNothing, CpsTranslator } from './cps.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -670,13 +670,19 @@ export class Emitter {
 
   module(): t.File {
     const options = this.options;
+    const temps = (cx: FnCx): t.Statement[] =>
+      cx.temps.length === 0 ? [] : [t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined'))))];
     const thunks = this.program.forms.map((f) => {
       const cx = new FnCx(null, null, null);
       const value = this.expr(f, cx);
-      const body: t.Statement[] = [];
-      if (cx.temps.length > 0) body.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined')))));
-      body.push(t.returnStatement(value));
-      return t.arrowFunctionExpression([], t.blockStatement(body));
+      const direct = t.arrowFunctionExpression([], t.blockStatement([...temps(cx), t.returnStatement(value)]));
+      // A form that calls something may suspend the main fiber: it gets continuation-passing code too.
+      if (options.target === 'ts' || callsNothing(f)) return direct;
+      const kcx = new FnCx(null, null, null);
+      const cps = this.cps.thunk(f, kcx);
+      if (cps === undefined) return direct;
+      ((cps as t.ArrowFunctionExpression).body as t.BlockStatement).body.unshift(...temps(kcx));
+      return rcall('top', direct, cps);
     });
     const cellDecls = [...this.cells].map(([s, name]) =>
       t.variableDeclarator(id(name), t.callExpression(t.memberExpression(id('G'), id('cell')), [this.sym(s)])),

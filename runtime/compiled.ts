@@ -11,7 +11,7 @@ import { equal } from './equality.js';
 import { Cell, Frame } from './frame.js';
 import * as num from './numbers.js';
 import { parseProgram, Source } from './reader.js';
-import type { Instantiate } from './session.js';
+import type { Instantiate, TopForm } from './session.js';
 import { typeError } from './builtins/errors.js';
 import { Builtin, Cons, Lambda, Sym, VError, sym, toSexpr, type Code, type Value } from './values.js';
 
@@ -47,6 +47,11 @@ export function drop(list: Value, n: number): Value {
   let c = list;
   for (let i = 0; i < n; i++) c = (c as Cons).tail;
   return c;
+}
+
+/** A top-level form with continuation-passing code, which runs when the main fiber may suspend. */
+export function top(direct: () => Value, cps: TopForm['cps']): TopForm {
+  return Object.assign(direct, { cps });
 }
 
 export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean, scope: () => Frame, cps?: Code | null): Lambda {

@@ -15,21 +15,26 @@
 // a CpsBoundaryK behind so that a capture in the evaluator takes the compiled
 // continuation along (builtins/continuations.ts).
 
-import { applyCompiled, calls, currentMachine, settle } from './calls.js';
+import { apply, applyCompiled, calls, currentMachine, settle } from './calls.js';
 import { REFLECT } from './compiled.js';
 import type { Frame } from './frame.js';
 import type { Machine } from './machine.js';
 import {
   Aborted,
   CpsBoundaryK,
-  nearestPrompt,
+  nearestDelimiter,
+  pushFiber,
   noPrompt,
+  ResetK,
   SHIFT,
   ShiftBodyK,
   shiftBody,
   shiftName,
   takeRest,
+  type Delimited,
+  type RunCps,
 } from './builtins/continuations.js';
+import { mayWait, nesting, SUSPENDED } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
 import { filter, foldl, map, walksDirectly } from './natives.js';
@@ -54,20 +59,31 @@ let budget = 0;
 
 /** calls.depth at the prompt the running code answers to: a capture takes away the calls counted above it. */
 let promptDepth = 0;
+/** What the running trampoline delimits: an async-shift in a fiber's own trampoline has no reset to reach. */
+let delimited: Delimited = 'fiber';
 
-/** Runs compiled continuation-passing code to its answer, as the prompt it answers to. */
-export function runCps(start: () => Value): Value {
+/**
+ * Runs compiled continuation-passing code to its answer, as the prompt it
+ * answers to. `handsOn` when the caller gives the answer on as its own, so
+ * that a fiber may suspend inside (runtime/fibers.ts).
+ */
+export const runCps: RunCps = (start, delimits, handsOn) => {
   const outer = promptDepth;
+  const outerDelimited = delimited;
   const depth = (promptDepth = calls.depth);
+  delimited = delimits;
+  if (!handsOn) nesting.opaque++;
   try {
     let r: unknown = start();
     while (r instanceof Bounce) r = r.next();
     return r as Value;
   } finally {
     promptDepth = outer;
+    delimited = outerDelimited;
     calls.depth = depth;
+    if (!handsOn) nesting.opaque--;
   }
-}
+};
 
 /** Hands a value to a continuation. */
 export function kret(k: K, v: Value): Value {
@@ -187,11 +203,13 @@ function throughMachine(k: K, owed: number, start: (m: Machine) => typeof PENDIN
   const m = currentMachine();
   const r = m.execute((mm) => {
     const machine = mm as Machine;
-    machine.stack.push(new CpsBoundaryK(k, calls.depth, false, runCps));
+    machine.stack.push(new CpsBoundaryK(k, calls.depth, false, runCps, delimited));
     machine.resets++;
     return start(machine);
-  });
+  }, true);
   if (r instanceof Aborted) return r.answer;
+  // The fiber waits: k went with the rest of it, in the boundary.
+  if (r === SUSPENDED) return r;
   calls.depth -= owed;
   return kret(k, r);
 }
@@ -221,7 +239,7 @@ class Continuation extends Builtin {
       m.resets--;
       return new TailResume(() => this.resume(v)) as unknown as Value;
     }
-    return runCps(() => this.resume(v));
+    return runCps(() => this.resume(v), 'reset', false);
   }
 }
 
@@ -230,6 +248,7 @@ class Continuation extends Builtin {
  * code of k (or a lambda of k), gives the reset's answer.
  */
 export function kshift(k: K, owed: number, body: CpsCode | Lambda): Value {
+  if (delimited === 'fiber') return kret(k, noPrompt(currentMachine(), false));
   // The calls the rest has active, less those that end as soon as it is resumed (a shift in tail position).
   const captured = calls.depth - promptDepth - owed;
   calls.depth = promptDepth;
@@ -241,7 +260,7 @@ export function kshift(k: K, owed: number, body: CpsCode | Lambda): Value {
 /** `(async-reset {body})` in direct code: the body's continuation-passing code, run to its answer. */
 export function reset(body: CpsCode): Value {
   // owed -1: the body is not a call, so it gives back none when it ends.
-  return runCps(() => body(ANSWER, -1));
+  return runCps(() => body(ANSWER, -1), 'reset', false);
 }
 
 /** `(async-reset {body})` in continuation-passing code: the answer is the value k goes on with. */
@@ -261,7 +280,7 @@ export function shiftOutside(): VError {
  * prompt. The shift body runs in the evaluator; its value is the answer.
  */
 function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
-  const name = shiftName(args);
+  const name = delimited === 'fiber' ? noPrompt(currentMachine(), false) : shiftName(args);
   if (name instanceof VError) {
     calls.depth -= owed;
     return kret(k, name);
@@ -287,12 +306,34 @@ function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
  * no prompt can be reached (the caller then runs the lambda as data).
  */
 export function enterCps(m: Machine, fn: Lambda, args: Value[]): Value | undefined {
-  const i = nearestPrompt(m);
-  if (i instanceof VError) return undefined;
+  const i = nearestDelimiter(m);
+  if (i === undefined) return undefined;
   const { prompt, replay } = takeRest(m, i);
   m.stack.length = i;
-  const k: K = (w) => m.execute((mm) => replay(mm as Machine, w));
-  const answer = runCps(() => callCps(fn, k, 0, args));
+  // Up to a reset, the answer is the reset's value, which the evaluator goes on with; up
+  // to a fiber's start or compiled code, it is handed on.
+  const handsOn = !(prompt instanceof ResetK);
+  const k: K = (w) => m.execute((mm) => replay(mm as Machine, w), handsOn);
+  const answer = runCps(() => callCps(fn, k, 0, args), prompt.fiber === true ? 'fiber' : 'reset', handsOn);
   return prompt.finish(m, answer);
 }
 
+
+/**
+ * Calls f as the whole of a fiber's code (runtime/fibers.ts): gives its value,
+ * or SUSPENDED when the fiber waits. Compiled code that may suspend runs as
+ * continuation-passing code; other functions run in the evaluator, above a
+ * fiber's start.
+ */
+export function fiberCall(f: Value, args: Value[]): Value {
+  if (!mayWait()) return apply(f, args, currentMachine().global);
+  if (f instanceof Lambda && typeof f.cps === 'function' && f.direct === args.length) {
+    return runCps(() => callCps(f, ANSWER, 0, args), 'fiber', true);
+  }
+  const m = currentMachine();
+  return m.execute((mm) => {
+    const machine = mm as Machine;
+    pushFiber(machine);
+    return machine.applyTail(f, args, machine.global);
+  }, true);
+}

@@ -8,6 +8,7 @@
 
 import { applyCompiled, calls, settle } from './calls.js';
 import { enterCps } from './cps.js';
+import { nesting, suspend, WAIT } from './fibers.js';
 import { Frame } from './frame.js';
 import {
   Builtin,
@@ -91,10 +92,15 @@ export class Machine implements Control {
     return this.execute((m) => m.evalTail(expr, env));
   }
 
-  /** Runs a computation that starts by driving the machine (as a builtin does) until it has a value. */
-  execute(start: (m: Control) => BuiltinResult): Value {
+  /**
+   * Runs a computation that starts by driving the machine (as a builtin does)
+   * until it has a value. `handsOn` when the caller gives that value on as its
+   * own answer, so that a fiber may suspend inside (runtime/fibers.ts).
+   */
+  execute(start: (m: Control) => BuiltinResult, handsOn = false): Value {
     const outer = this.base;
     const base = (this.base = this.stack.length);
+    if (!handsOn) nesting.opaque++;
     try {
       let first: BuiltinResult;
       try {
@@ -113,6 +119,7 @@ export class Machine implements Control {
       }
     } finally {
       this.base = outer;
+      if (!handsOn) nesting.opaque--;
     }
   }
 
@@ -164,12 +171,42 @@ export class Machine implements Control {
         this.ret(answer);
         return PENDING;
       }
-      this.ret(settle(applyCompiled(fn, args)));
+      // Direct code keeps its callers on the JS stack: no fiber suspends inside it.
+      nesting.opaque++;
+      try {
+        this.ret(settle(applyCompiled(fn, args)));
+      } finally {
+        nesting.opaque--;
+      }
       return PENDING;
     }
     if (fn instanceof Builtin) r = fn.fn(args, env, this);
     else r = new VError(`Cannot call non-function: ${typeName(fn)}`);
+    if (r === WAIT) return this.suspendFiber();
     if (r !== PENDING) this.ret(r);
+    return PENDING;
+  }
+
+  /**
+   * A builtin waits (runtime/fibers.ts): this execute's whole stack, down to the
+   * fiber's start or the compiled code that entered it, is the rest of the
+   * fiber. It comes off the stack, and the execute answers SUSPENDED.
+   */
+  private suspendFiber(): typeof PENDING {
+    const rest = this.stack.splice(this.base);
+    const delimiters = rest.filter((k) => k.delimits === true).length;
+    this.resets -= delimiters;
+    const ctx = this.ctx;
+    this.ret(
+      suspend((v) =>
+        this.execute((m) => {
+          for (const k of rest) m.push(k === rest[0] ? (k.afterWait?.() ?? k) : k);
+          this.resets += delimiters;
+          this.ctx = ctx;
+          return v;
+        }, true),
+      ),
+    );
     return PENDING;
   }
 

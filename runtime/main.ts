@@ -29,9 +29,11 @@ export function runProgram(main: () => void, entryUrl: string): void {
 }
 
 /** Script mode over one compiled module, then exit with VALK_EXIT_CODE (spec §1). */
-export function runMain(instantiate: Instantiate): never {
+export function runMain(instantiate: Instantiate): void {
   const session = new Session();
-  session.runMain(instantiate);
-  session.out.flush();
-  process.exit(session.exitCode());
+  session.runMain(instantiate, () => {
+    session.out.flush();
+    // Pending timers and sockets are abandoned (spec §1.3).
+    process.exit(session.exitCode());
+  });
 }

@@ -3,6 +3,7 @@
 // Every list cell built from source text is recorded with its position in side
 // tables, which error reports, the compiler and source maps read.
 
+import { noteSymbol } from './fibers.js';
 import { parseInt64 } from './numbers.js';
 import { Cons, sym, VError, type Sym, type Value } from './values.js';
 
@@ -216,6 +217,7 @@ class Reader {
       if (n === undefined) throw new ReadFailure(`Invalid number format ${tok}`, pos);
       return n;
     }
+    noteSymbol(tok);
     return sym(tok);
   }
 

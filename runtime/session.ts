@@ -9,6 +9,8 @@ import { isStandardPrelude } from './compiled.js';
 import { attachHost, calls, type Host } from './calls.js';
 import { defineStandard, Frame } from './frame.js';
 import { Machine } from './machine.js';
+import { runCps } from './cps.js';
+import { mayWait, nesting, spawn } from './fibers.js';
 import { Output, type Sink } from './output.js';
 import { debug } from './printer.js';
 import { parseProgram, readErrorPos, Source, type ParsedProgram, type Pos } from './reader.js';
@@ -92,8 +94,14 @@ class ProgramK implements Kont {
   }
 }
 
+/**
+ * A compiled top-level form: its direct code, and, when it calls anything, its
+ * continuation-passing code `cps(k, owed)` (runtime/cps.ts) for a fiber that may suspend.
+ */
+export type TopForm = (() => Value) & { cps?: (k: (v: Value) => Value, owed: number) => Value };
+
 /** A compiled file, ready to run against a global frame: one thunk per top-level form. */
-export type Instantiate = (global: Frame) => Array<() => Value>;
+export type Instantiate = (global: Frame) => TopForm[];
 
 /**
  * Compiles a file for running (the compile-on-demand path, supplied by whoever
@@ -217,24 +225,39 @@ export class Session implements Host {
     // Compiled code keeps its own frames in JS; a file loaded into a call frame is evaluated instead.
     const compiled = this.loader !== undefined && env === this.global ? this.compileFile(file, resolved) : undefined;
     if (compiled !== undefined) {
-      this.runCompiled(compiled, file, true);
+      this.loadCompiled(compiled, file);
       return null;
     }
     return new ProgramK(this, file, 0, env, true, undefined).next(m);
   }
 
-  /** Script mode for one file (spec §1.1). */
-  runFile(path: string): void {
+  /**
+   * Script mode for one file (spec §1.1), as the main fiber: `then` runs when
+   * the file is done, which is later when the program waits for events.
+   */
+  runFile(path: string, then: () => void = () => {}): void {
     const resolved = this.resolve(path);
     const src = this.readSource(path, resolved);
     if (src instanceof VError) {
       this.out.write(debug(src) + '\n');
-      return;
+      return then();
     }
     const file = this.parse(src);
     const compiled = this.loader !== undefined ? this.compileFile(file, resolved) : undefined;
-    if (compiled !== undefined) this.runCompiled(compiled, file, false);
-    else this.machine.execute((m) => new ProgramK(this, file, 0, this.global, false, undefined).next(m));
+    if (compiled !== undefined) spawn(() => this.runMainForms(compiled, file), then);
+    else this.runProgramK(new ProgramK(this, file, 0, this.global, false, undefined), then);
+  }
+
+  /** Script mode over several files in order; resolves once the last has ended. */
+  runFiles(paths: readonly string[]): Promise<void> {
+    return new Promise((resolve) => {
+      const next = (i: number) => (i < paths.length ? this.runFile(paths[i], () => next(i + 1)) : resolve());
+      next(0);
+    });
+  }
+
+  private runProgramK(program: ProgramK, then: () => void): void {
+    spawn(() => this.machine.execute((m) => program.next(m), true), then);
   }
 
   /** The compiled file, or undefined when the compiler failed on it (then it is evaluated). */
@@ -251,45 +274,81 @@ export class Session implements Host {
   runModule(instantiate: Instantiate): void {
     const prelude = isStandardPrelude(instantiate) && this.fastPaths;
     if (prelude) defineStandard(PRELUDE_STANDARD);
-    this.runCompiled(instantiate, undefined, true);
+    this.loadCompiled(instantiate, undefined);
     if (prelude) defineStandard(undefined);
   }
 
-  /** Runs a module compiled ahead of time as the program (script mode). */
-  runMain(instantiate: Instantiate): void {
-    this.runCompiled(instantiate, undefined, false);
+  /** Runs a module compiled ahead of time as the program (script mode); `then` once it has ended. */
+  runMain(instantiate: Instantiate, then: () => void): void {
+    spawn(() => this.runMainForms(instantiate, undefined), then);
   }
 
   /**
-   * Runs compiled top-level forms in the global frame: script mode stops a file at
-   * an Error value, `load` prints it and goes on (spec §1.1, §6.6).
+   * The main program's compiled forms, in the main fiber: script mode stops at
+   * an Error value (spec §1.1). Once code that may wait has been read, a form
+   * runs as continuation-passing code, whose continuation is the rest of the
+   * program, so that the fiber can suspend anywhere in it.
    */
-  private runCompiled(instantiate: Instantiate, file: ParsedFile | undefined, isLoad: boolean): void {
+  private runMainForms(instantiate: Instantiate, file: ParsedFile | undefined): Value {
+    const forms = instantiate(this.global);
+    let at = 0;
+    /** Hands a form's value on; false when the file stops there. */
+    const done = (v: Value): boolean => {
+      if (!(v instanceof VError)) return true;
+      this.reportTopLevel(file, at, v);
+      return false;
+    };
+    const from = (i: number): Value => {
+      for (; i < forms.length; i++) {
+        at = i;
+        const cps = forms[i].cps;
+        if (cps !== undefined && mayWait()) return cps((v) => (done(v) ? from(at + 1) : null), -1);
+        if (!done(this.runDirect(forms[i]))) return null;
+      }
+      return null;
+    };
+    try {
+      return runCps(() => from(0), 'fiber', true);
+    } catch (e) {
+      done(this.hostFailure(e));
+      return null;
+    }
+  }
+
+  /** A form's direct code, which keeps whoever runs it on the JS stack: no fiber suspends inside. */
+  private runDirect(form: TopForm): Value {
+    nesting.opaque++;
+    try {
+      return form();
+    } catch (e) {
+      return this.hostFailure(e);
+    } finally {
+      nesting.opaque--;
+    }
+  }
+
+  /** Compiled code throws only on host failures, such as exhausting the JS stack. */
+  private hostFailure(e: unknown): VError {
+    calls.depth = 0;
+    calls.owed = 0;
+    return new VError(e instanceof RangeError ? 'Stack overflow: too many nested calls' : `Internal error: ${(e as Error).message}`);
+  }
+
+  /** Runs a loaded file's compiled forms in the global frame: an Error value is printed and the file goes on (spec §6.6). */
+  private loadCompiled(instantiate: Instantiate, file: ParsedFile | undefined): void {
     let last: Value | undefined;
     const forms = instantiate(this.global);
     for (let i = 0; i < forms.length; i++) {
-      const form = forms[i];
-      let v: Value;
-      try {
-        v = form();
-      } catch (e) {
-        // Compiled code throws only on host failures, such as exhausting the JS stack.
-        calls.depth = 0;
-        calls.owed = 0;
-        v = new VError(e instanceof RangeError ? 'Stack overflow: too many nested calls' : `Internal error: ${(e as Error).message}`);
-      }
-      if (v instanceof VError) {
-        this.reportTopLevel(file, i, v);
-        if (!isLoad) return;
-      } else last = v;
+      const v = this.runDirect(forms[i]);
+      if (v instanceof VError) this.reportTopLevel(file, i, v);
+      else last = v;
     }
-    if (isLoad && last !== undefined) this.global.set(VALK_LAST_VALUE, last);
+    if (last !== undefined) this.global.set(VALK_LAST_VALUE, last);
   }
 
-  /** Script mode for text that is not a file (always evaluated). */
-  runSource(src: Source): void {
-    const program = new ProgramK(this, this.parse(src), 0, this.global, false, undefined);
-    this.machine.execute((m) => program.next(m));
+  /** Script mode for text that is not a file (always evaluated), as the main fiber. */
+  runSource(src: Source, then: () => void = () => {}): void {
+    this.runProgramK(new ProgramK(this, this.parse(src), 0, this.global, false, undefined), then);
   }
 
   /** Calls the function a global holds, as a call from the top level would. */

@@ -90,6 +90,10 @@ export interface Kont {
   readonly driver?: boolean;
   /** Set on a fiber's boundary, which async-shift never captures through. */
   readonly fiber?: boolean;
+  /** Set on the delimiters the evaluator counts in Machine.resets. */
+  readonly delimits?: boolean;
+  /** The step that goes on in this one's place when a fiber suspended above it resumes (itself when absent). */
+  afterWait?(): Kont;
 }
 
 export type BuiltinFn = (args: Value[], env: Frame, m: Control) => BuiltinResult;

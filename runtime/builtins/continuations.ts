@@ -38,8 +38,15 @@ export interface Prompt extends Kont {
   finish(m: Machine, answer: Value): Value;
 }
 
+/** What a trampoline of compiled code delimits: a reset's body, or a whole fiber. */
+export type Delimited = 'reset' | 'fiber';
+
+/** Runs compiled continuation-passing code to its answer (runtime/cps.ts); `handsOn` as in Machine.execute. */
+export type RunCps = (start: () => Value, delimited: Delimited, handsOn: boolean) => Value;
+
 /** async-reset's delimiter: gives the reset body's value, and restores the request context the reset began in. */
 export class ResetK implements Prompt {
+  readonly delimits = true;
   constructor(
     readonly ctx: RequestContext | null,
     readonly depth: number,
@@ -70,23 +77,59 @@ export class ResetK implements Prompt {
  * (made when a captured continuation is resumed) runs k itself.
  */
 export class CpsBoundaryK implements Prompt {
+  readonly delimits = true;
+  /** Inside a fiber but no reset, the compiled code's prompt is the fiber's: async-shift stops here. */
+  readonly fiber: boolean;
   constructor(
     readonly k: (v: Value) => Value,
     readonly depth: number,
     readonly inline: boolean,
-    /** Runs compiled continuation-passing code to its answer (runtime/cps.ts). */
-    private readonly run: (start: () => Value) => Value,
-  ) {}
+    private readonly run: RunCps,
+    readonly delimited: Delimited,
+  ) {
+    this.fiber = delimited === 'fiber';
+  }
   resume(c: Control, v: Value): Value {
-    (c as Machine).resets--;
-    return this.inline ? this.run(() => this.k(v)) : v;
+    const m = c as Machine;
+    m.resets--;
+    // At the bottom of the execute, k's answer is the execute's: a fiber may suspend in k.
+    return this.inline ? this.run(() => this.k(v), this.delimited, m.stack.length === m.base) : v;
   }
   finish(m: Machine, answer: Value): Value {
     m.resets--;
     return this.inline ? answer : (new Aborted(answer) as unknown as Value);
   }
   reenter(m: Machine): void {
-    m.stack.push(new CpsBoundaryK(this.k, calls.depth, true, this.run));
+    m.stack.push(this.afterWait());
+    m.resets++;
+  }
+  /** Once the caller that waited for an outer boundary's value is gone, the boundary runs k itself. */
+  afterWait(): CpsBoundaryK {
+    return new CpsBoundaryK(this.k, calls.depth, true, this.run, this.delimited);
+  }
+  clone(): Kont {
+    return this;
+  }
+}
+
+/**
+ * The bottom of a fiber run by the evaluator (runtime/fibers.ts): a delimiter
+ * compiled code under it answers to, which async-shift never captures up to.
+ */
+export class FiberK implements Prompt {
+  readonly delimits = true;
+  readonly fiber = true;
+  constructor(readonly depth: number) {}
+  resume(c: Control, v: Value): Value {
+    (c as Machine).resets--;
+    return v;
+  }
+  finish(m: Machine, answer: Value): Value {
+    m.resets--;
+    return answer;
+  }
+  reenter(m: Machine): void {
+    m.stack.push(new FiberK(calls.depth));
     m.resets++;
   }
   clone(): Kont {
@@ -101,8 +144,14 @@ export class CpsBoundaryK implements Prompt {
  */
 export class ShiftBodyK extends CpsBoundaryK {
   constructor(depth: number) {
-    super((v) => v, depth, true, (start) => start());
+    super((v) => v, depth, true, (start) => start(), 'reset');
   }
+}
+
+/** Starts a fiber's code in the evaluator (runtime/fibers.ts). */
+export function pushFiber(m: Machine): void {
+  m.stack.push(new FiberK(calls.depth));
+  m.resets++;
 }
 
 function pushPrompt(m: Machine): void {
@@ -114,24 +163,31 @@ function pushPrompt(m: Machine): void {
   m.resets++;
 }
 
-/** The nearest prompt a capture may reach, as a stack index, or an Error saying why there is none. */
+/** The nearest prompt an async-shift may capture up to, as a stack index, or an Error saying why there is none. */
 export function nearestPrompt(m: Machine): number | VError {
   const stack = m.stack;
   let i = stack.length - 1;
   while (i >= m.base && !isPrompt(stack[i]) && stack[i].fiber !== true) i--;
-  if (i >= m.base && isPrompt(stack[i])) return i;
+  if (i >= m.base && isPrompt(stack[i]) && stack[i].fiber !== true) return i;
   return noPrompt(m, i < m.base);
+}
+
+/** The nearest delimiter compiled code can answer to (a prompt or a fiber's start), as a stack index. */
+export function nearestDelimiter(m: Machine): number | undefined {
+  const stack = m.stack;
+  for (let i = stack.length - 1; i >= m.base; i--) if (isPrompt(stack[i])) return i;
+  return undefined;
 }
 
 /** Why a shift has nothing to capture up to; `hostBelow` when the search stopped at host frames. */
 export function noPrompt(m: Machine, hostBelow: boolean): VError {
   // A prompt below the host frames cannot be reached: say so rather than pretend there is none.
-  if (hostBelow && m.resets > 0) return new VError('async-shift: the enclosing async-reset is beyond a host call');
+  if (hostBelow && m.stack.some((k, i) => i < m.base && isPrompt(k) && k.fiber !== true)) return new VError('async-shift: the enclosing async-reset is beyond a host call');
   return new VError('async-shift: no enclosing async-reset');
 }
 
 function isPrompt(k: Kont): k is Prompt {
-  return k instanceof ResetK || k instanceof CpsBoundaryK;
+  return k instanceof ResetK || k instanceof CpsBoundaryK || k instanceof FiberK;
 }
 
 /**

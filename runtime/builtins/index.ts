@@ -2,6 +2,7 @@
 
 import type { Session } from '../session.js';
 import { Builtin, sym, type BuiltinFn } from '../values.js';
+import * as aio from '../aio/builtins.js';
 import * as arith from './arith.js';
 import * as continuations from './continuations.js';
 import * as core from './core.js';
@@ -15,9 +16,14 @@ import * as system from './system.js';
 export type Define = (name: string, fn: BuiltinFn) => void;
 
 /** Builtins that look at the caller's frame (spec §5.2). */
-const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'penv', 'repeat', 'async-reset', 'async-shift']);
+const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'penv', 'repeat', 'async-reset', 'async-shift', 'async', 'aio/let', 'aio/do']);
 /** Builtins that drive the evaluator (evaluate data, call functions) or read its state. */
-const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?', 'async-reset', 'async-shift']);
+const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?', 'async-reset', 'async-shift',
+  // They suspend the fiber, which only the evaluator's steps and continuation-passing code can carry.
+  'aio/await', 'aio/run', 'sleep', 'await', 'await-new',
+  // They evaluate code, or run a fiber's code in the evaluator.
+  'async', 'aio/let', 'aio/do',
+]);
 
 export function installBuiltins(session: Session, fastPaths: boolean): void {
   const define: Define = (name, fn) => {
@@ -35,4 +41,5 @@ export function installBuiltins(session: Session, fastPaths: boolean): void {
   ctx.install(define);
   continuations.install(define);
   js.install(define, session);
+  aio.install(define, session);
 }

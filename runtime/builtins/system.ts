@@ -1,5 +1,6 @@
-// Time, process control and test support (spec §6.7-§6.9).
+// Time, process control and test support (spec §6.7-§6.9; `sleep` is with the handle API in aio/).
 
+import { stopAll } from '../aio/system.js';
 import type { Captured } from '../output.js';
 import type { Session } from '../session.js';
 import { isNum, listFromArray, Ref, sym, type Value } from '../values.js';
@@ -8,20 +9,9 @@ import { countError, typeError } from './errors.js';
 import type { Define } from './index.js';
 
 const CAPTURE = 'capture_state';
-const blocker = new Int32Array(new SharedArrayBuffer(4));
 
 export function install(define: Define, session: Session): void {
   define('time-us', () => Number(process.hrtime.bigint() / 1000n));
-
-  define('sleep', (args) => {
-    if (args.length !== 1) return countError(args.length, '==', 1);
-    const ms = args[0];
-    if (!isNum(ms)) return typeError(ms, ['Number']);
-    session.out.flush();
-    // Until fibers can suspend, the wait blocks the thread.
-    if (ms > 0) Atomics.wait(blocker, 0, 0, Number(ms));
-    return null;
-  });
 
   define('stack-depth', (_args, _env, m) => m.depth);
 
@@ -30,6 +20,7 @@ export function install(define: Define, session: Session): void {
     const code = args.length === 0 ? 0 : args[0];
     if (!isNum(code)) return typeError(code, ['Number']);
     session.global.set(sym('VALK_EXIT_CODE'), code);
+    stopAll();
     return code;
   };
   define('exit', exit);

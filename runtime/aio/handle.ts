@@ -1,0 +1,146 @@
+// Handles (spec §10.1): one asynchronous operation each, with synchronous
+// notification. Settling a handle tells its observers at once, in the order
+// they were attached, so a handle whose inputs are already settled is settled
+// before the call that made it returns (spec §10.10). No Promise is involved.
+
+import { HostValue, VError, type Value } from '../values.js';
+import type { AioSystem } from './system.js';
+
+export type Status = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** The Error a wait for a cancelled handle gives (spec §10.3). */
+export const CANCELLED = 'async operation cancelled';
+
+export class Handle extends HostValue {
+  readonly typeName = 'Handle';
+  private state: Status;
+  /** The result when completed, the failure value when failed. */
+  private outcome: Value = null;
+  private observers: Array<(h: Handle) => void> = [];
+  /** Cancelled with this handle (spec: its children). */
+  private dependants: Handle[] = [];
+  /** Run when this handle is cancelled: stopping a timer, closing a socket, on-cancel callbacks. */
+  private onCancelled: Array<() => void> = [];
+
+  constructor(
+    running: boolean,
+    /** The event-loop system the operation belongs to, if any. */
+    readonly system: AioSystem | null = null,
+  ) {
+    super();
+    this.state = running ? 'running' : 'pending';
+  }
+
+  static completed(v: Value): Handle {
+    const h = new Handle(false);
+    h.complete(v);
+    return h;
+  }
+
+  static failed(v: Value): Handle {
+    const h = new Handle(false);
+    h.fail(v);
+    return h;
+  }
+
+  display(): string {
+    return '<handle>';
+  }
+
+  get status(): Status {
+    return this.state;
+  }
+
+  get terminal(): boolean {
+    return this.state === 'completed' || this.state === 'failed' || this.state === 'cancelled';
+  }
+
+  /** The result (completed) or the failure value (failed). */
+  get value(): Value {
+    return this.outcome;
+  }
+
+  complete(v: Value): void {
+    this.settle('completed', v);
+  }
+
+  fail(v: Value): void {
+    this.settle('failed', v);
+  }
+
+  /**
+   * Cancels a handle that has not settled (spec §10.3 `aio/cancel`): what it
+   * holds is released, its on-cancel callbacks run, its dependants are cancelled.
+   */
+  cancel(): boolean {
+    if (this.terminal) return false;
+    // Cancelled at once, before anything it holds is released (spec §10.3).
+    this.state = 'cancelled';
+    const cleanups = this.onCancelled;
+    const dependants = this.dependants;
+    this.onCancelled = [];
+    this.dependants = [];
+    for (const f of cleanups) f();
+    for (const d of dependants) d.cancel();
+    this.notify();
+    return true;
+  }
+
+  /** Calls f with this handle once it is settled: now if it is. */
+  whenSettled(f: (h: Handle) => void): void {
+    if (this.terminal) f(this);
+    else this.observers.push(f);
+  }
+
+  /** d is cancelled when this handle is. */
+  addDependant(d: Handle): void {
+    if (this.state === 'cancelled') d.cancel();
+    else if (!this.terminal) this.dependants.push(d);
+  }
+
+  /** f runs if this handle is cancelled (now, if it already was). */
+  onCancel(f: () => void): void {
+    if (this.state === 'cancelled') f();
+    else if (!this.terminal) this.onCancelled.push(f);
+  }
+
+  /** Settles this handle the way h settled. */
+  settleLike(h: Handle): void {
+    if (h.state === 'cancelled') this.cancel();
+    else if (h.state === 'completed' || h.state === 'failed') this.settle(h.state, h.outcome);
+  }
+
+  /**
+   * Settles with what a callback gave (spec §10.5): an Error fails, a handle is
+   * adopted (this one settles when it does, and cancelling this one cancels it),
+   * any other value completes.
+   */
+  settleWith(v: Value): void {
+    if (v instanceof VError) this.fail(v);
+    else if (v instanceof Handle) {
+      this.addDependant(v);
+      v.whenSettled((h) => this.settleLike(h));
+    } else this.complete(v);
+  }
+
+  private settle(state: 'completed' | 'failed', v: Value): void {
+    if (this.terminal) return;
+    this.state = state;
+    this.outcome = v;
+    this.onCancelled = [];
+    this.dependants = [];
+    this.notify();
+  }
+
+  private notify(): void {
+    const observers = this.observers;
+    this.observers = [];
+    for (const f of observers) f(this);
+  }
+}
+
+/** What waiting for a settled handle gives (spec §10.3 `aio/await`). */
+export function awaited(h: Handle): Value {
+  if (h.status === 'cancelled') return new VError(CANCELLED);
+  return h.value;
+}

@@ -1,0 +1,140 @@
+// Fibers (DESIGN.md, runtime model): the program's top level, each callback
+// and each `async` body run in a fiber of their own, which `aio/await`, `await`,
+// `aio/run` and `sleep` suspend until an event resumes them.
+//
+// A fiber suspends by handing on the rest of its computation: compiled code
+// passes its continuation (runtime/cps.ts), the evaluator the steps on its
+// stack (machine.ts). That is only possible where nothing between the fiber's
+// start and the waiting call lives on the JS stack and still needs the value:
+// every nesting that does (a reset in compiled code, a host call into the
+// evaluator, a continuation resumed for its value) counts in `opaque`, and a
+// wait inside one is an Error value instead.
+//
+// Resumptions run from a queue drained once the JS stack is empty, so a
+// suspended fiber never continues in the middle of other Valkyria code
+// (spec §10.10): callbacks run while the main fiber waits.
+
+import { calls } from './calls.js';
+import { VError, type Value } from './values.js';
+
+/** The answer of code whose fiber suspended: it goes on later, from the event loop. */
+export const SUSPENDED = new VError('internal: fiber suspended') as Value;
+/** What a waiting builtin gives when it has registered how to be woken (see `wait`). */
+export const WAIT = new VError('internal: wait') as Value;
+
+/** How a waiting builtin is woken: it calls `resume` with the value the wait gives. */
+export type Waker = (resume: (v: Value) => void) => void;
+
+/** The builtins that suspend a fiber. */
+const WAITING = new Set(['aio/await', 'aio/run', 'sleep', 'await', 'await-new']);
+
+/**
+ * Whether any code read so far names a builtin that suspends. Until one does,
+ * a program's top level runs as direct code, which is faster and cannot
+ * suspend; every program text, compiled modules' included, passes the reader.
+ */
+let waitingNamed = false;
+
+/** The reader met `name`. */
+export function noteSymbol(name: string): void {
+  if (!waitingNamed && WAITING.has(name)) waitingNamed = true;
+}
+
+/** True once code that may suspend its fiber has been read. */
+export function mayWait(): boolean {
+  return waitingNamed;
+}
+
+class Fiber {
+  constructor(readonly done: (v: Value) => void) {}
+}
+
+let running: Fiber | null = null;
+let pendingWaker: Waker | undefined;
+
+/** Nestings since the running fiber began that need the value of what runs inside them. */
+export const nesting = { opaque: 0 };
+
+/** True when a waiting builtin may suspend the running fiber. */
+export function canWait(): boolean {
+  return running !== null && nesting.opaque === 0;
+}
+
+/**
+ * Called by a builtin that must wait (when canWait): returns WAIT, which the
+ * evaluator answers by suspending the fiber and registering with `waker`.
+ */
+export function wait(waker: Waker): Value {
+  pendingWaker = waker;
+  return WAIT;
+}
+
+/** Runs `start` in `fiber`, as the only Valkyria code on the JS stack above whoever called. */
+function enter(fiber: Fiber, start: () => Value): void {
+  const outer = running;
+  const opaque = nesting.opaque;
+  const depth = calls.depth;
+  running = fiber;
+  nesting.opaque = 0;
+  calls.depth = 0;
+  let r: Value;
+  try {
+    r = start();
+  } finally {
+    running = outer;
+    nesting.opaque = opaque;
+    calls.depth = depth;
+  }
+  if (r !== SUSPENDED) fiber.done(r);
+}
+
+/**
+ * Starts a fiber running `start` (which gives its value, or SUSPENDED when it
+ * waits); `done` gets the value when the fiber ends, now or later.
+ */
+export function spawn(start: () => Value, done: (v: Value) => void): void {
+  enter(new Fiber(done), start);
+}
+
+/**
+ * Suspends the running fiber at the waiting builtin that just returned WAIT:
+ * `rest(v)` runs the rest of the fiber once the wait gives v, and gives the
+ * fiber's value (or SUSPENDED again).
+ */
+export function suspend(rest: (v: Value) => Value): Value {
+  const fiber = running!;
+  const waker = pendingWaker!;
+  pendingWaker = undefined;
+  const depth = calls.depth;
+  waker((v) =>
+    later(() =>
+      enter(fiber, () => {
+        calls.depth = depth;
+        return rest(v);
+      }),
+    ),
+  );
+  return SUSPENDED;
+}
+
+const queue: Array<() => void> = [];
+let draining = false;
+
+/** Runs `go` once the JS stack is empty, after what is already queued. */
+export function later(go: () => void): void {
+  queue.push(go);
+  if (!draining) {
+    draining = true;
+    queueMicrotask(drain);
+  }
+}
+
+function drain(): void {
+  try {
+    // Indexing, not shift(): the queue can grow by many entries while it drains.
+    for (let i = 0; i < queue.length; i++) queue[i]();
+  } finally {
+    queue.length = 0;
+    draining = false;
+  }
+}
