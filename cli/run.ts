@@ -59,12 +59,10 @@ export async function runHere(options: RunOptions): Promise<number> {
   // Nothing left that could wake the main fiber: say so rather than end silently.
   const stuck = () => {
     session.out.writeErr('valk: the program waits for an event that can no longer happen; ending it\n');
-    session.out.flush();
-    process.exitCode = session.exitCode();
+    process.exitCode = session.end();
   };
   process.once('beforeExit', stuck);
   await session.runFiles([...prelude, ...options.files]);
   process.off('beforeExit', stuck);
-  session.out.flush();
-  return session.exitCode();
+  return session.end();
 }

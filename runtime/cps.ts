@@ -280,7 +280,8 @@ export function shiftOutside(): VError {
  * prompt. The shift body runs in the evaluator; its value is the answer.
  */
 function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
-  const name = delimited === 'fiber' ? noPrompt(currentMachine(), false) : shiftName(args);
+  const checked = shiftName(args);
+  const name = checked instanceof VError || delimited !== 'fiber' ? checked : noPrompt(currentMachine(), false);
   if (name instanceof VError) {
     calls.depth -= owed;
     return kret(k, name);

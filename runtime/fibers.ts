@@ -45,12 +45,20 @@ export function mayWait(): boolean {
   return waitingNamed;
 }
 
-class Fiber {
+export class Fiber {
+  /** Abandons the wait the fiber is suspended in, if any (set by whoever made it wait). */
+  cancelWait: (() => void) | null = null;
   constructor(readonly done: (v: Value) => void) {}
+}
+
+/** The fiber whose code is running, if any. */
+export function runningFiber(): Fiber | null {
+  return running;
 }
 
 let running: Fiber | null = null;
 let pendingWaker: Waker | undefined;
+let pendingName = '';
 
 /** Nestings since the running fiber began that need the value of what runs inside them. */
 export const nesting = { opaque: 0 };
@@ -61,12 +69,26 @@ export function canWait(): boolean {
 }
 
 /**
- * Called by a builtin that must wait (when canWait): returns WAIT, which the
- * evaluator answers by suspending the fiber and registering with `waker`.
+ * Called by a builtin that must wait: returns WAIT, which the evaluator
+ * answers by suspending the fiber and registering with `waker` — or, where the
+ * fiber cannot suspend, the Error that says so.
  */
-export function wait(waker: Waker): Value {
+export function wait(name: string, waker: Waker): Value {
+  if (!canWait()) return cannotWait(name);
   pendingWaker = waker;
+  pendingName = name;
   return WAIT;
+}
+
+/** Why a wait is impossible here: something outside the fiber's own code needs the value now. */
+function cannotWait(name: string): VError {
+  return new VError(`${name}: cannot wait inside an async-reset or a call from JavaScript`);
+}
+
+/** The wait just asked for is impossible after all (the evaluator found a reset in the way). */
+export function refuseWait(): VError {
+  pendingWaker = undefined;
+  return cannotWait(pendingName);
 }
 
 /** Runs `start` in `fiber`, as the only Valkyria code on the JS stack above whoever called. */
@@ -92,8 +114,10 @@ function enter(fiber: Fiber, start: () => Value): void {
  * Starts a fiber running `start` (which gives its value, or SUSPENDED when it
  * waits); `done` gets the value when the fiber ends, now or later.
  */
-export function spawn(start: () => Value, done: (v: Value) => void): void {
-  enter(new Fiber(done), start);
+export function spawn(start: () => Value, done: (v: Value) => void): Fiber {
+  const fiber = new Fiber(done);
+  enter(fiber, start);
+  return fiber;
 }
 
 /**
@@ -109,6 +133,7 @@ export function suspend(rest: (v: Value) => Value): Value {
   waker((v) =>
     later(() =>
       enter(fiber, () => {
+        fiber.cancelWait = null;
         calls.depth = depth;
         return rest(v);
       }),

@@ -32,8 +32,7 @@ export function runProgram(main: () => void, entryUrl: string): void {
 export function runMain(instantiate: Instantiate): void {
   const session = new Session();
   session.runMain(instantiate, () => {
-    session.out.flush();
     // Pending timers and sockets are abandoned (spec §1.3).
-    process.exit(session.exitCode());
+    process.exit(session.end());
   });
 }

@@ -9,6 +9,7 @@ import { isStandardPrelude } from './compiled.js';
 import { attachHost, calls, type Host } from './calls.js';
 import { defineStandard, Frame } from './frame.js';
 import { Machine } from './machine.js';
+import { reportUnhandled } from './aio/handle.js';
 import { runCps } from './cps.js';
 import { mayWait, nesting, spawn } from './fibers.js';
 import { Output, type Sink } from './output.js';
@@ -356,6 +357,13 @@ export class Session implements Host {
     const fn = this.global.lookup(sym(name));
     if (fn === undefined) return new VError(`LEnv: Symbol \`${name}\` is not bound`);
     return this.machine.execute((m) => m.applyTail(fn, args, this.global));
+  }
+
+  /** The program has ended: everything written out, failures nobody handled reported; gives the exit status. */
+  end(): number {
+    reportUnhandled((text) => this.out.writeErr(text));
+    this.out.flush();
+    return this.exitCode();
   }
 
   /** The process exit status (spec §1.2). */

@@ -6,12 +6,12 @@ import { countError, typeError } from '../builtins/errors.js';
 import type { Define } from '../builtins/index.js';
 import { evalBody, type Machine } from '../machine.js';
 import type { Frame } from '../frame.js';
-import { canWait, wait } from '../fibers.js';
+import { wait } from '../fibers.js';
 import type { Session } from '../session.js';
 import { Builtin, Cons, isFunc, isList, isNum, listFromArray, listToArray, Sym, sym, VError, type Value } from '../values.js';
 import { display } from '../printer.js';
 import { pushFiber } from '../builtins/continuations.js';
-import { spawn } from '../fibers.js';
+import { runningFiber, spawn } from '../fibers.js';
 import { callback } from './callbacks.js';
 import { awaited, CANCELLED, Handle } from './handle.js';
 import { runningOnLoop, startSystem, systemOf, type AioSystem } from './system.js';
@@ -21,16 +21,15 @@ const TRUE = kw('true');
 const FALSE = kw('false');
 const STOP = kw('stop');
 
-/** Why a wait is impossible where it was asked for (runtime/fibers.ts). */
-function cannotWait(name: string): VError {
-  return new VError(`${name}: cannot wait here: the fiber's caller is JavaScript, a reset, or a continuation whose value is needed`);
-}
-
 /** Suspends the running fiber until `h` settles; its outcome is the wait's value (spec §10.3). */
 function waitFor(name: string, h: Handle): Value {
+  h.looked();
   if (h.terminal) return awaited(h);
-  if (!canWait()) return cannotWait(name);
-  return wait((resume) => h.whenSettled((s) => resume(awaited(s))));
+  return wait(name, (resume) => {
+    // Cancelling an `async` body's handle cancels what its fiber waits for, which then goes on with the cancellation Error.
+    runningFiber()!.cancelWait = () => h.cancel();
+    h.whenSettled((s) => resume(awaited(s)));
+  });
 }
 
 function handleArg(name: string, v: Value, which = 'argument'): Handle | VError {
@@ -151,8 +150,7 @@ export function install(define: Define, session: Session): void {
     if (s instanceof VError) return s;
     if (s.isStopped) return null;
     session.out.flush();
-    if (!canWait()) return cannotWait('aio/run');
-    return wait((resume) => s.whenStopped(() => resume(null)));
+    return wait('aio/run', (resume) => s.whenStopped(() => resume(null)));
   });
 
   define('aio/stop', (args) => {
@@ -181,7 +179,9 @@ export function install(define: Define, session: Session): void {
     define(name, (args) => {
       if (args.length !== 1) return new VError(`${name}: expected 1 argument`);
       const h = args[0];
-      return h instanceof Handle ? f(h) : new VError(`${name}: expected handle argument`);
+      if (!(h instanceof Handle)) return new VError(`${name}: expected handle argument`);
+      h.looked();
+      return f(h);
     });
   inspect('aio/status', (h) => kw(h.status));
   inspect('aio/result', (h) => (h.status === 'completed' ? h.value : new VError('aio/result: handle not completed')));
@@ -251,8 +251,7 @@ export function install(define: Define, session: Session): void {
     if (!isNum(ms)) return typeError(ms, ['Number']);
     session.out.flush();
     if (ms <= 0) return null;
-    if (!canWait()) return cannotWait('sleep');
-    return wait((resume) => setTimeout(() => resume(null), Number(ms)));
+    return wait('sleep', (resume) => setTimeout(() => resume(null), Number(ms)));
   });
 
   // ---- sequencing (§10.5) ----
@@ -506,7 +505,8 @@ export function install(define: Define, session: Session): void {
   define('async', (args, env) => {
     if (args.length !== 1) return countError(args.length, '==', 1);
     const h = new Handle(true);
-    spawn(() => bodyFiber(session, args[0], env), (v) => (v instanceof VError ? h.fail(v) : h.complete(v)));
+    const fiber = spawn(() => bodyFiber(session, args[0], env), (v) => (v instanceof VError ? h.fail(v) : h.complete(v)));
+    h.onCancel(() => fiber.cancelWait?.());
     return h;
   });
 
@@ -516,8 +516,7 @@ export function install(define: Define, session: Session): void {
     session.out.flush();
     if (x instanceof Handle) return waitFor(name, x);
     if (!isFunc(x)) return new VError(`${name}: argument must be a handle or a function of a continuation`);
-    if (!canWait()) return cannotWait(name);
-    return wait((resume) => {
+    return wait(name, (resume) => {
       let resumed = false;
       const k = new Builtin('continuation', (kargs) => {
         if (kargs.length !== 1) return countError(kargs.length, '==', 1);

@@ -3,6 +3,7 @@
 // they were attached, so a handle whose inputs are already settled is settled
 // before the call that made it returns (spec §10.10). No Promise is involved.
 
+import { display } from '../printer.js';
 import { HostValue, VError, type Value } from '../values.js';
 import type { AioSystem } from './system.js';
 
@@ -88,8 +89,14 @@ export class Handle extends HostValue {
 
   /** Calls f with this handle once it is settled: now if it is. */
   whenSettled(f: (h: Handle) => void): void {
+    this.looked();
     if (this.terminal) f(this);
     else this.observers.push(f);
+  }
+
+  /** The program has looked at how this handle settled: its failure, if any, is handled. */
+  looked(): void {
+    unhandled.delete(this);
   }
 
   /** d is cancelled when this handle is. */
@@ -127,6 +134,7 @@ export class Handle extends HostValue {
     if (this.terminal) return;
     this.state = state;
     this.outcome = v;
+    if (state === 'failed' && this.observers.length === 0) unhandled.set(this, whereFrom(new Error().stack));
     this.onCancelled = [];
     this.dependants = [];
     this.notify();
@@ -143,4 +151,21 @@ export class Handle extends HostValue {
 export function awaited(h: Handle): Value {
   if (h.status === 'cancelled') return new VError(CANCELLED);
   return h.value;
+}
+
+/** Failed handles nobody has looked at yet, with where in the .valk program they failed. */
+const unhandled = new Map<Handle, string | undefined>();
+
+/** The innermost .valk position in a JS stack trace (compiled code, with source maps on). */
+function whereFrom(stack: string | undefined): string | undefined {
+  const m = stack === undefined ? null : /\(?([^\s()]+\.valk:\d+:\d+)\)?/.exec(stack);
+  return m === null ? undefined : m[1];
+}
+
+/** Reports, once the program has ended, each failure nobody handled (never silently dropped). */
+export function reportUnhandled(write: (text: string) => void): void {
+  for (const [h, where] of unhandled) {
+    write(`valk: a handle failed and nothing handled it${where === undefined ? '' : ` (${where})`}: ${display(h.value)}\n`);
+  }
+  unhandled.clear();
 }
