@@ -45,8 +45,8 @@ export function declarations(definitions: readonly Definition[], options: Declar
     isExported: true,
     hasDeclareKeyword: true,
     name: 'main',
-    returnType: 'never',
-    docs: ['Runs the module as a program (script mode), then exits with VALK_EXIT_CODE.'],
+    returnType: 'void',
+    docs: ['Runs the module as a program (script mode); once its main fiber has ended, exits with VALK_EXIT_CODE.'],
   });
   for (const e of planned) {
     const fn = e.definition.fn;

@@ -729,11 +729,11 @@ export class Emitter {
           ...(options.standardPrelude === true
             ? [t.expressionStatement(t.callExpression(t.memberExpression(id('R'), id('markStandardPrelude')), [id('instantiate')]))]
             : []),
-          // Runs this module as a program: script mode, then exit with VALK_EXIT_CODE.
+          // Runs this module as a program: script mode, then, once the main fiber has ended, exit with VALK_EXIT_CODE.
           t.exportNamedDeclaration(
             this.types.returns(
-              t.functionDeclaration(id('main'), [], t.blockStatement([t.returnStatement(t.callExpression(t.memberExpression(id('R'), id('runMain')), [id('instantiate')]))])),
-              'never',
+              t.functionDeclaration(id('main'), [], t.blockStatement([t.expressionStatement(t.callExpression(t.memberExpression(id('R'), id('runMain')), [id('instantiate')]))])),
+              'void',
             ),
           ),
           ...this.namedExports(),

@@ -34,7 +34,7 @@ import {
   type Delimited,
   type RunCps,
 } from './builtins/continuations.js';
-import { mayWait, nesting, SUSPENDED } from './fibers.js';
+import { isWaiting, mayWait, nesting, refuseWait, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
 import { filter, foldl, map, walksDirectly } from './natives.js';
@@ -130,6 +130,7 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
       calls.depth -= owed;
       return f.resume(args[0]);
     }
+    if (isWaiting(f.name)) return kwait(k, owed, f, args);
     if (f.reflective) {
       pendingK = k;
       pendingOwed = owed;
@@ -181,6 +182,35 @@ export function knative(k: K, owed: number, name: keyof typeof WALKS, h: Value, 
     return kret(k, r);
   }
   return kcall(k, owed, h, args);
+}
+
+/**
+ * A builtin that may suspend the fiber, called from continuation-passing code:
+ * when it waits, k is the rest of the fiber (no reset lies between: their
+ * trampolines do not let a fiber wait), run on a trampoline of its own when
+ * the fiber resumes.
+ */
+function kwait(k: K, owed: number, f: Builtin, args: Value[]): Value {
+  const m = currentMachine();
+  const r = f.fn(args, m.global, m) as Value;
+  if (r === WAIT) {
+    if (delimited !== 'fiber') {
+      calls.depth -= owed;
+      return kret(k, refuseWait());
+    }
+    return suspend((v) =>
+      runCps(
+        () => {
+          calls.depth -= owed;
+          return k(v);
+        },
+        'fiber',
+        true,
+      ),
+    );
+  }
+  calls.depth -= owed;
+  return kret(k, r);
 }
 
 /** Finishes a call that answered REFLECT, in the caller's frame. */

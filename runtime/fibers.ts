@@ -35,6 +35,11 @@ const WAITING = new Set(['aio/await', 'aio/run', 'sleep', 'await', 'await-new'])
  */
 let waitingNamed = false;
 
+/** True for the builtins that may suspend the running fiber. */
+export function isWaiting(name: string): boolean {
+  return WAITING.has(name);
+}
+
 /** The reader met `name`. */
 export function noteSymbol(name: string): void {
   if (!waitingNamed && WAITING.has(name)) waitingNamed = true;
