@@ -22,7 +22,7 @@ const TYPES = {
   'Frame | null': () => t.tsUnionType([runtime('Frame'), t.tsNullKeyword()]),
   'Sym[]': () => t.tsArrayType(runtime('Sym')),
   number: () => t.tsNumberKeyword(),
-  never: () => t.tsNeverKeyword(),
+  void: () => t.tsVoidKeyword(),
   'Array<() => Value>': () =>
     t.tsTypeReference(t.identifier('Array'), t.tsTypeParameterInstantiation([t.tsFunctionType(null, [], t.tsTypeAnnotation(runtime('Value')))])),
 } satisfies Record<string, () => t.TSType>;
