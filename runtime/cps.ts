@@ -278,7 +278,10 @@ class Continuation extends Builtin {
  * code of k (or a lambda of k), gives the reset's answer.
  */
 export function kshift(k: K, owed: number, body: CpsCode | Lambda): Value {
-  if (delimited === 'fiber') return kret(k, noPrompt(currentMachine(), false));
+  if (delimited === 'fiber') {
+    calls.depth -= owed;
+    return kret(k, noPrompt(currentMachine(), false));
+  }
   // The calls the rest has active, less those that end as soon as it is resumed (a shift in tail position).
   const captured = calls.depth - promptDepth - owed;
   calls.depth = promptDepth;
