@@ -10,6 +10,8 @@
 import { apply, attachHost, calls, currentHost, type Host } from './calls.js';
 import { fromBig, INT64_MAX, INT64_MIN } from './numbers.js';
 import { Builtin, Cons, HostValue, Lambda, Ref, Sym, sym, VError, type Func, type List, type Value } from './values.js';
+import { CANCELLED, Handle } from './aio/handle.js';
+import { display } from './printer.js';
 
 /**
  * A value as JavaScript sees it on either side of a call into Valkyria:
@@ -137,6 +139,7 @@ function toValkIn(x: unknown, strictness: Strictness, open: Set<object>): Value 
   if (o === null) return null;
   if (o instanceof Ref || o instanceof HostValue) return o;
   if (o instanceof Error) return errorValue(o);
+  if (o instanceof Promise) return promiseHandle(o);
   const array = Array.isArray(o);
   if (!array && !isPlainData(o)) return new Ref(JS_REF, o);
   if (open.has(o)) return noForm(o, strictness, new TypeError('a cyclic structure has no Valkyria form'));
@@ -148,6 +151,26 @@ function toValkIn(x: unknown, strictness: Strictness, open: Set<object>): Value 
   let list: List = null;
   for (let i = items.length - 1; i >= 0; i--) list = new Cons(items[i], list, true);
   return list;
+}
+
+/** A Promise as a handle (spec §10) that settles when it does: a rejection fails it with the Error of the reason. */
+function promiseHandle(p: Promise<unknown>): Handle {
+  const h = new Handle(true);
+  p.then(
+    (v) => h.complete(toValk(v, 'wrap')),
+    (e: unknown) => h.fail(errorValue(e)),
+  );
+  return h;
+}
+
+/** A handle as a Promise: it resolves with the result, rejects with a ValkError for a failure or a cancellation. */
+function handlePromise(h: Handle): Promise<ValkValue> {
+  return new Promise((resolve, reject) =>
+    h.whenSettled((s) => {
+      if (s.status === 'completed') resolve(toJs(s.value));
+      else reject(s.status === 'failed' && s.value instanceof VError ? toJs(s.value) : new ValkError(s.status === 'failed' ? decodeUtf8(display(s.value)) : CANCELLED));
+    }),
+  );
 }
 
 function fromJsFunction(fn: Function): JsFunction {
@@ -196,6 +219,7 @@ export function toJs(v: Value): ValkValue {
   if (v instanceof Lambda || v instanceof Builtin) return jsFunction(v);
   if (v instanceof VError) return new ValkError(decodeUtf8(v.message));
   if (v instanceof Ref && v.type === JS_REF) return v.target as ValkValue;
+  if (v instanceof Handle) return handlePromise(v);
   return v;
 }
 

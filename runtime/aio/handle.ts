@@ -13,15 +13,15 @@ export type Status = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled
 export const CANCELLED = 'async operation cancelled';
 
 export class Handle extends HostValue {
-  readonly typeName = 'Handle';
   private state: Status;
   /** The result when completed, the failure value when failed. */
   private outcome: Value = null;
-  private observers: Array<(h: Handle) => void> = [];
+  // Made when first needed: most handles have one observer or none, and programs make many.
+  private observers: Array<(h: Handle) => void> | null = null;
   /** Cancelled with this handle (spec: its children). */
-  private dependants: Handle[] = [];
+  private dependants: Handle[] | null = null;
   /** Run when this handle is cancelled: stopping a timer, closing a socket, on-cancel callbacks. */
-  private onCancelled: Array<() => void> = [];
+  private onCancelled: Array<() => void> | null = null;
 
   constructor(
     running: boolean,
@@ -42,6 +42,10 @@ export class Handle extends HostValue {
     const h = new Handle(false);
     h.fail(v);
     return h;
+  }
+
+  get typeName(): string {
+    return 'Handle';
   }
 
   display(): string {
@@ -79,10 +83,10 @@ export class Handle extends HostValue {
     this.state = 'cancelled';
     const cleanups = this.onCancelled;
     const dependants = this.dependants;
-    this.onCancelled = [];
-    this.dependants = [];
-    for (const f of cleanups) f();
-    for (const d of dependants) d.cancel();
+    this.onCancelled = null;
+    this.dependants = null;
+    if (cleanups !== null) for (const f of cleanups) f();
+    if (dependants !== null) for (const d of dependants) d.cancel();
     this.notify();
     return true;
   }
@@ -91,24 +95,24 @@ export class Handle extends HostValue {
   whenSettled(f: (h: Handle) => void): void {
     this.looked();
     if (this.terminal) f(this);
-    else this.observers.push(f);
+    else (this.observers ??= []).push(f);
   }
 
   /** The program has looked at how this handle settled: its failure, if any, is handled. */
   looked(): void {
-    unhandled.delete(this);
+    if (this.state === 'failed') unhandled.delete(this);
   }
 
   /** d is cancelled when this handle is. */
   addDependant(d: Handle): void {
     if (this.state === 'cancelled') d.cancel();
-    else if (!this.terminal) this.dependants.push(d);
+    else if (!this.terminal) (this.dependants ??= []).push(d);
   }
 
   /** f runs if this handle is cancelled (now, if it already was). */
   onCancel(f: () => void): void {
     if (this.state === 'cancelled') f();
-    else if (!this.terminal) this.onCancelled.push(f);
+    else if (!this.terminal) (this.onCancelled ??= []).push(f);
   }
 
   /** Settles this handle the way h settled. */
@@ -134,16 +138,16 @@ export class Handle extends HostValue {
     if (this.terminal) return;
     this.state = state;
     this.outcome = v;
-    if (state === 'failed' && this.observers.length === 0) unhandled.set(this, whereFrom(new Error().stack));
-    this.onCancelled = [];
-    this.dependants = [];
+    if (state === 'failed' && this.observers === null) unhandled.set(this, whereFrom(new Error().stack));
+    this.onCancelled = null;
+    this.dependants = null;
     this.notify();
   }
 
   private notify(): void {
     const observers = this.observers;
-    this.observers = [];
-    for (const f of observers) f(this);
+    this.observers = null;
+    if (observers !== null) for (const f of observers) f(this);
   }
 }
 
