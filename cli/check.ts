@@ -184,6 +184,10 @@ function factsOf(path: string, text: string): FileFacts {
         // A shift in the body has its reset: the body's shifts are not reported.
         walk(e.body, true);
         return;
+      case 'async':
+        // The body is a fiber of its own: no reset of the caller's reaches a shift in it.
+        walk(e.body, false);
+        return;
       case 'bind':
         e.targets.forEach((t, i) => {
           if (t.kind !== 'global') return;

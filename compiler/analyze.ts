@@ -28,6 +28,7 @@ const S = {
   load: sym('load'),
   shift: sym('async-shift'),
   reset: sym('async-reset'),
+  async: sym('async'),
   head: sym('head'),
   tail: sym('tail'),
   amp: sym('&'),
@@ -64,7 +65,7 @@ const NATIVES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** Globals whose standard meaning the analyzer compiles. */
-const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', 'load', 'async-shift', 'async-reset', ...PRIMS.keys(), ...PRIMS1.keys(), ...NATIVES.keys()]);
+const SPECIALISED = new Set(['\\', 'def', '=', 'fun', 'eval', 'do', 'select', 'load', 'async-shift', 'async-reset', 'async', ...PRIMS.keys(), ...PRIMS1.keys(), ...NATIVES.keys()]);
 
 export interface AnalyzeOptions {
   /** Compile every call generically (no specialised forms at all). */
@@ -297,6 +298,11 @@ class Analyzer {
         // (async-reset {body}): the body is evaluated like a lambda body in the caller's frame (spec §9.4).
         if (args.length !== 1 || !literal(args[0])) return undefined;
         return guarded({ k: 'reset', body: this.body(args[0], scope), source: this.ref(form), loc });
+      }
+      case S.async: {
+        // (async {body}): the body runs in a fiber of its own, evaluated like a lambda body in the caller's frame.
+        if (args.length !== 1 || !literal(args[0])) return undefined;
+        return guarded({ k: 'async', body: this.body(args[0], scope), source: this.ref(form), loc });
       }
       case S.shift: {
         // (async-shift {k} {body}): the body is a lambda of k in the current scope (spec §9.4).

@@ -251,6 +251,9 @@ export class CpsTranslator {
         const { cont, decl } = this.join(c);
         return [...decl, t.ifStatement(this.em.guard(e.guard), t.blockStatement(this.cps(e.fast, cx, cont))), ...this.cps(e.slow, cx, cont)];
       }
+      case 'async':
+        // Starting a fiber does not suspend this one: the handle is a value at once.
+        return this.deliver(c, this.em.expr(e, cx));
       case 'reset': {
         // A reset inside continuation-passing code: its body runs to its answer, which goes on as a value.
         const body = this.thunk(e.body, cx);

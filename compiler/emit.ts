@@ -269,6 +269,11 @@ export class Emitter {
         const body = this.cps.thunk(e.body, cx);
         return body === undefined ? this.expr({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx) : this.at(rcall('reset', body), e.loc);
       }
+      case 'async': {
+        // The body runs as continuation-passing code, as the whole of a new fiber.
+        const body = this.cps.thunk(e.body, cx);
+        return body === undefined ? this.expr({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx) : this.at(rcall('spawnAsync', body), e.loc);
+      }
       case 'single': {
         // Only a function value is called; anything that is not an object is its own value.
         const v = this.temp(cx);

@@ -84,6 +84,8 @@ export type Expr = (
   | { readonly k: 'lambda'; readonly fn: Fn }
   /** `(async-reset {body})` with a literal body, evaluated in the current scope inside a prompt. */
   | { readonly k: 'reset'; readonly body: Expr; readonly source: DataRef }
+  /** `(async {body})` with a literal body, evaluated in the current scope as a new fiber; its value is the fiber's handle. */
+  | { readonly k: 'async'; readonly body: Expr; readonly source: DataRef }
   /** `(async-shift {k} {body})` with literal arguments: `fn` is the body as a lambda of k. */
   | { readonly k: 'shift'; readonly fn: Fn }
   | { readonly k: 'bind'; readonly op: 'def' | '='; readonly targets: Target[]; readonly values: Expr[] }

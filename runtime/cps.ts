@@ -34,7 +34,8 @@ import {
   type Delimited,
   type RunCps,
 } from './builtins/continuations.js';
-import { isWaiting, mayWait, nesting, refuseWait, suspend, SUSPENDED, WAIT } from './fibers.js';
+import { startAsync } from './aio/async.js';
+import { mayWait, nesting, refuseWait, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
 import { filter, foldl, map, walksDirectly } from './natives.js';
@@ -130,7 +131,7 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
       calls.depth -= owed;
       return f.resume(args[0]);
     }
-    if (isWaiting(f.name)) return kwait(k, owed, f, args);
+    if (f.waits) return kwait(k, owed, f, args);
     if (f.reflective) {
       pendingK = k;
       pendingOwed = owed;
@@ -138,12 +139,7 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
       pendingArgs = args;
       return REFLECT;
     }
-    if (f.plain) {
-      const m = currentMachine();
-      const r = f.fn(args, m.global, m) as Value;
-      calls.depth -= owed;
-      return kret(k, r);
-    }
+    if (f.plain) return kplain(k, owed, f, args);
   }
   const m = currentMachine();
   return throughMachine(k, owed, (mm) => mm.applyTail(f, args, m.global));
@@ -157,15 +153,25 @@ export function kcall0(k: K, owed: number, f: Value): Value {
 }
 export function kcall1(k: K, owed: number, f: Value, a: Value): Value {
   if (f instanceof Lambda && f.direct === 1 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a);
+  if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a]);
   return kcall(k, owed, f, [a]);
 }
 export function kcall2(k: K, owed: number, f: Value, a: Value, b: Value): Value {
   if (f instanceof Lambda && f.direct === 2 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b);
+  if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a, b]);
   return kcall(k, owed, f, [a, b]);
 }
 export function kcall3(k: K, owed: number, f: Value, a: Value, b: Value, c: Value): Value {
   if (f instanceof Lambda && f.direct === 3 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b, c);
   return kcall(k, owed, f, [a, b, c]);
+}
+
+/** A builtin that neither looks at the caller's frame nor drives the evaluator: called at once. */
+function kplain(k: K, owed: number, f: Builtin, args: Value[]): Value {
+  const m = currentMachine();
+  const r = f.fn(args, m.global, m) as Value;
+  calls.depth -= owed;
+  return kret(k, r);
 }
 
 const WALKS = { map, filter, foldl } as const;
@@ -370,4 +376,10 @@ export function fiberCall(f: Value, args: Value[]): Value {
     pushFiber(machine);
     return machine.applyTail(f, args, machine.global);
   }, true);
+}
+
+/** `(async {body})` in compiled code: the body's continuation-passing code, as the whole of a new fiber. */
+export function spawnAsync(body: CpsCode): Value {
+  // owed -1: the body is not a call, so it gives back none when it ends.
+  return startAsync(() => runCps(() => body(ANSWER, -1), 'fiber', true));
 }

@@ -106,6 +106,8 @@ export class Builtin {
     readonly reflective = false,
     /** Never drives the evaluator: always returns a value, so compiled code may call `fn` directly. */
     readonly plain = true,
+    /** May suspend the running fiber (runtime/fibers.ts): `aio/await`, `sleep`, ... */
+    readonly waits = false,
   ) {}
 }
 

@@ -11,7 +11,8 @@ import type { Session } from '../session.js';
 import { Builtin, Cons, isFunc, isList, isNum, listFromArray, listToArray, Sym, sym, VError, type Value } from '../values.js';
 import { display } from '../printer.js';
 import { pushFiber } from '../builtins/continuations.js';
-import { runningFiber, spawn } from '../fibers.js';
+import { runningFiber } from '../fibers.js';
+import { startAsync } from './async.js';
 import { callback } from './callbacks.js';
 import { awaited, CANCELLED, Handle } from './handle.js';
 import { runningOnLoop, startSystem, systemOf, type AioSystem } from './system.js';
@@ -504,10 +505,7 @@ export function install(define: Define, session: Session): void {
 
   define('async', (args, env) => {
     if (args.length !== 1) return countError(args.length, '==', 1);
-    const h = new Handle(true);
-    const fiber = spawn(() => bodyFiber(session, args[0], env), (v) => (v instanceof VError ? h.fail(v) : h.complete(v)));
-    h.onCancel(() => fiber.cancelWait?.());
-    return h;
+    return startAsync(() => bodyFiber(session, args[0], env));
   });
 
   const awaitFn = (name: string) => (args: Value[]) => {

@@ -1,8 +1,12 @@
 // The core builtins (spec §6), installed into a session's global frame.
 
 import type { Session } from '../session.js';
+import { isWaiting } from '../fibers.js';
 import { Builtin, sym, type BuiltinFn } from '../values.js';
 import * as aio from '../aio/builtins.js';
+import * as files from '../aio/files.js';
+import * as http from '../aio/http.js';
+import * as tcp from '../aio/tcp.js';
 import * as arith from './arith.js';
 import * as continuations from './continuations.js';
 import * as core from './core.js';
@@ -28,7 +32,7 @@ const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth'
 export function installBuiltins(session: Session, fastPaths: boolean): void {
   const define: Define = (name, fn) => {
     const cell = session.global.cell(sym(name));
-    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), !DRIVING.has(name));
+    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), !DRIVING.has(name), isWaiting(name));
     // Compiled fast paths apply while the name still holds this builtin; without them they never do.
     if (fastPaths) cell.std = cell.v;
   };
@@ -42,4 +46,7 @@ export function installBuiltins(session: Session, fastPaths: boolean): void {
   continuations.install(define);
   js.install(define, session);
   aio.install(define, session);
+  files.install(define, session);
+  tcp.install(define, session);
+  http.install(define, session);
 }
