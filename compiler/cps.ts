@@ -16,6 +16,7 @@
 
 import * as t from '@babel/types';
 import type { Emitter, FnCx } from './emit.js';
+import type { Sym } from '../runtime/values.js';
 import type { Expr, Fn } from './ir.js';
 
 /** How an expression's value is used: returned from the lambda, or handed to more code. */
@@ -56,6 +57,53 @@ export function callsNothing(e: Expr): boolean {
       return callsNothing(e.fast);
     default:
       return false;
+  }
+}
+
+/** The globals an expression may call, and the names whose guards keep its fast paths (see `leafCalls`). */
+export interface Callees {
+  readonly calls: Set<Sym>;
+  readonly guards: Set<Sym>;
+}
+
+/**
+ * What evaluating e may call, when every call in it is of a global (a named
+ * builtin or function, or an inline operation's own builtin); undefined when it
+ * may call anything else. While each of `calls` holds a builtin that cannot
+ * suspend and each of `guards` its standard value, e cannot suspend either.
+ */
+export function leafCalls(e: Expr, out: Callees = { calls: new Set(), guards: new Set() }): Callees | undefined {
+  const all = (es: readonly Expr[]) => (es.every((x) => leafCalls(x, out) !== undefined) ? out : undefined);
+  switch (e.k) {
+    case 'lit':
+    case 'data':
+    case 'global':
+    case 'err':
+    case 'lambda':
+    case 'js':
+      return out;
+    case 'local':
+      return leafCalls(e.outer, out);
+    case 'prim':
+      // Its slow path calls whatever the name holds.
+      out.calls.add(e.name);
+      return all(e.args);
+    case 'call':
+      if (e.fn.k !== 'global') return undefined;
+      out.calls.add(e.fn.name);
+      return all(e.args);
+    case 'if':
+      return all(e.else === null ? [e.cond, e.then] : [e.cond, e.then, e.else]);
+    case 'seq':
+      return all(e.items);
+    case 'bind':
+      return all(e.values);
+    case 'guarded':
+      // The slow path runs only once one of the guard's names is rebound.
+      for (const g of e.guard) out.guards.add(g);
+      return leafCalls(e.fast, out);
+    default:
+      return undefined;
   }
 }
 

@@ -22,7 +22,7 @@ import * as t from '@babel/types';
 import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
-import { callsNothing, CpsTranslator } from './cps.js';
+import { callsNothing, CpsTranslator, leafCalls } from './cps.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -515,6 +515,7 @@ export class Emitter {
         // The frame the code closes over, for the evaluator to run the body in (under async-reset).
         t.arrowFunctionExpression([], this.frame(fn.scope.parent)),
         this.cpsCode(fn, 'lambda', codeName) ?? id('undefined'),
+        ...this.leafCells(fn),
       ),
       fn.loc,
     );
@@ -528,6 +529,20 @@ export class Emitter {
     if (fn.rest !== null || this.options.target === 'ts') return undefined;
     const params = [...fn.params.map((v) => id(v.id)), id(`${fn.scope.envId}_bound`)];
     return this.cps.fn(fn, new FnCx(fn.scope, fn, codeName), params, this.frameDeclarations(fn), kind);
+  }
+
+  /**
+   * When fn's body calls only globals: the cells of those it calls and of
+   * those whose guards keep its fast paths. While they hold builtins that
+   * cannot suspend (and the standard values), the direct code runs in a fiber
+   * and under a reset too (runtime/natives.ts, `cannotSuspend`).
+   */
+  private leafCells(fn: Fn): t.Expression[] {
+    if (this.options.target === 'ts' || callsNothing(fn.body)) return [];
+    const callees = leafCalls(fn.body);
+    if (callees === undefined) return [];
+    const cells = (names: Set<Sym>) => t.arrayExpression([...names].map((s) => this.cell(s)));
+    return [cells(callees.calls), cells(callees.guards)];
   }
 
   /** A call's frame: its variables, and the Frame built from them when one is needed. */

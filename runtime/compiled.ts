@@ -54,8 +54,18 @@ export function top(direct: () => Value, cps: TopForm['cps']): TopForm {
   return Object.assign(direct, { cps });
 }
 
-export function lambda(formals: Value, body: Value, code: Code, arity: number, rest: boolean, scope: () => Frame, cps?: Code | null): Lambda {
-  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps);
+export function lambda(
+  formals: Value,
+  body: Value,
+  code: Code,
+  arity: number,
+  rest: boolean,
+  scope: () => Frame,
+  cps?: Code | null,
+  calls?: readonly Cell[],
+  guards?: readonly Cell[],
+): Lambda {
+  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps, calls === undefined ? undefined : { calls, guards: guards! });
 }
 
 export function err(message: string): VError {

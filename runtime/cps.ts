@@ -38,7 +38,7 @@ import { startAsync } from './aio/async.js';
 import { mayWait, nesting, refuseWait, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
-import { filter, foldl, map, walksDirectly } from './natives.js';
+import { cannotSuspend, filter, foldl, map, walksDirectly } from './natives.js';
 
 /** A continuation of compiled code: takes a value, gives the reset's answer (or a Bounce). */
 export type K = (v: Value) => Value;
@@ -111,17 +111,17 @@ let pendingArgs: Value[] = [];
  */
 export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
   if (f instanceof Lambda && f.code !== undefined && f.direct === args.length) {
+    if (cannotSuspend(f)) {
+      const r = settle(applyCompiled(f, args));
+      calls.depth -= owed;
+      return kret(k, r);
+    }
     if (typeof f.cps === 'function') {
       if (++budget > BUDGET) {
         budget = 0;
         return new Bounce(() => callCps(f, k, owed, args)) as unknown as Value;
       }
       return callCps(f, k, owed, args);
-    }
-    if (f.cps === null) {
-      const r = settle(applyCompiled(f, args));
-      calls.depth -= owed;
-      return kret(k, r);
     }
   }
   if (f instanceof Builtin) {
@@ -148,21 +148,21 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
 // kcall for 0-3 arguments: the common case, a callee with continuation-passing code of
 // that arity within the budget, goes straight to it without an argument array.
 export function kcall0(k: K, owed: number, f: Value): Value {
-  if (f instanceof Lambda && f.direct === 0 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed);
+  if (f instanceof Lambda && f.direct === 0 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed);
   return kcall(k, owed, f, []);
 }
 export function kcall1(k: K, owed: number, f: Value, a: Value): Value {
-  if (f instanceof Lambda && f.direct === 1 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a);
+  if (f instanceof Lambda && f.direct === 1 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a);
   if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a]);
   return kcall(k, owed, f, [a]);
 }
 export function kcall2(k: K, owed: number, f: Value, a: Value, b: Value): Value {
-  if (f instanceof Lambda && f.direct === 2 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b);
+  if (f instanceof Lambda && f.direct === 2 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b);
   if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a, b]);
   return kcall(k, owed, f, [a, b]);
 }
 export function kcall3(k: K, owed: number, f: Value, a: Value, b: Value, c: Value): Value {
-  if (f instanceof Lambda && f.direct === 3 && typeof f.cps === 'function' && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b, c);
+  if (f instanceof Lambda && f.direct === 3 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b, c);
   return kcall(k, owed, f, [a, b, c]);
 }
 

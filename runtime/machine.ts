@@ -8,6 +8,7 @@
 
 import { applyCompiled, calls, settle } from './calls.js';
 import { enterCps } from './cps.js';
+import { cannotSuspend } from './natives.js';
 import { nesting, refuseWait, suspend, WAIT } from './fibers.js';
 import { Frame } from './frame.js';
 import {
@@ -165,7 +166,7 @@ export class Machine implements Control {
     if (fn instanceof Lambda) {
       if (fn.code === undefined) return this.applyLambda(fn, args);
       // Under a prompt, compiled code that may suspend runs in continuation-passing style, or as data.
-      if (this.resets > 0 && fn.cps !== null) {
+      if (this.resets > 0 && !cannotSuspend(fn)) {
         const answer = fn.cps !== undefined && fn.direct === args.length ? enterCps(this, fn, args) : undefined;
         if (answer === undefined) return this.applyLambda(asData(fn), args);
         this.ret(answer);

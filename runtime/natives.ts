@@ -48,8 +48,27 @@ function current(global: Frame, name: string): Value {
  * the evaluator), and neither can the helpers, which are the standard ones.
  */
 export function walksDirectly(f: Value): boolean {
-  const cannotSuspend = (f instanceof Lambda && f.code !== undefined && f.cps === null && f.partial === undefined) || (f instanceof Builtin && f.plain && !f.reflective);
-  return cannotSuspend && helpersStandard(currentMachine().global);
+  const direct = (f instanceof Lambda && f.code !== undefined && f.partial === undefined && cannotSuspend(f)) || plainBuiltin(f);
+  return direct && helpersStandard(currentMachine().global);
+}
+
+function plainBuiltin(v: Value | undefined): boolean {
+  return v instanceof Builtin && v.plain && !v.reflective;
+}
+
+/**
+ * True when a call of the compiled lambda f cannot suspend, now: its body
+ * calls nothing, or only globals that hold builtins which neither suspend nor
+ * run other code, with its fast paths' names unchanged. Its direct code may
+ * then run where a capture or a wait could otherwise happen.
+ */
+export function cannotSuspend(f: Lambda): boolean {
+  if (f.cps === null) return true;
+  const leaf = f.leaf;
+  if (leaf === undefined) return false;
+  for (const c of leaf.calls) if (!plainBuiltin(c.v)) return false;
+  for (const c of leaf.guards) if (c.v !== c.std) return false;
+  return true;
 }
 
 function plainCallee(f: Value): boolean {

@@ -142,11 +142,22 @@ export class Lambda {
      * null when the body calls nothing, so the direct code can run there too.
      */
     readonly cps?: Code | null,
+    /**
+     * For compiled lambdas whose body calls only globals: the cells of those it
+     * calls and of those whose guards keep its fast paths (runtime/natives.ts, `cannotSuspend`).
+     */
+    readonly leaf?: { readonly calls: readonly GlobalCell[]; readonly guards: readonly GlobalCell[] },
   ) {
     this.direct = code !== undefined && !rest ? arity : -1;
   }
   /** How many arguments `code` takes when it can be called with them directly; -1 otherwise. */
   readonly direct: number;
+}
+
+/** A global's cell as a lambda's `leaf` sees it (runtime/frame.ts, Cell). */
+export interface GlobalCell {
+  readonly v: Value | undefined;
+  readonly std: Value | undefined;
 }
 
 export const NIL = null;

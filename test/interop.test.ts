@@ -84,7 +84,7 @@ const list = listToArray([1, 2], 'x', { y: 3 });
 const a = answer();
 const add = adder(1) as (x: number) => number;
 const inst: Instantiate = instantiate;
-const run: () => never = main;
+const run: () => void = main;
 export const all = [n, flags, list, a, add(2), inst, run, ValkError];
 `;
 

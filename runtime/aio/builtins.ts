@@ -265,44 +265,26 @@ export function install(define: Define, session: Session): void {
     return bad ?? [s, args[1]];
   };
 
-  define('aio/then', (args) => {
-    const a = sequencing('aio/then', args, 2, 'handle fn');
+  /** A handle derived from a source: a dependant of it, settled by `step` once the source has settled. */
+  const derive = (name: string, args: Value[], step: (source: Handle, f: Value, d: Handle) => void): Value => {
+    const a = sequencing(name, args, 2, 'handle fn');
     if (a instanceof VError) return a;
     const [s, f] = a;
     const d = new Handle(false, s.system);
     s.addDependant(d);
-    s.whenSettled((h) => {
-      if (d.terminal) return;
-      if (h.status === 'completed') callback(f, [h.value], (v) => d.settleWith(v));
-      else d.settleLike(h);
-    });
+    s.whenSettled((h) => step(h, f, d));
     return d;
-  });
-
-  define('aio/catch', (args) => {
-    const a = sequencing('aio/catch', args, 2, 'handle fn');
-    if (a instanceof VError) return a;
-    const [s, f] = a;
-    const d = new Handle(false, s.system);
-    s.addDependant(d);
-    s.whenSettled((h) => {
-      if (d.terminal) return;
-      if (h.status === 'failed') callback(f, [h.value], (v) => d.settleWith(v));
-      else d.settleLike(h);
-    });
-    return d;
-  });
-
-  define('aio/finally', (args) => {
-    const a = sequencing('aio/finally', args, 2, 'handle fn');
-    if (a instanceof VError) return a;
-    const [s, f] = a;
-    const d = new Handle(false, s.system);
-    s.addDependant(d);
-    // Cleanup runs on every outcome (spec D12, fixed), and d settles after it.
-    s.whenSettled((h) => callback(f, [], () => d.settleLike(h)));
-    return d;
-  });
+  };
+  /** f gets the source's value when it settled as `on` (spec §10.5); otherwise d settles as the source did. */
+  const callOn = (on: 'completed' | 'failed') => (h: Handle, f: Value, d: Handle) => {
+    if (d.terminal) return;
+    if (h.status === on) callback(f, [h.value], (v) => d.settleWith(v));
+    else d.settleLike(h);
+  };
+  define('aio/then', (args) => derive('aio/then', args, callOn('completed')));
+  define('aio/catch', (args) => derive('aio/catch', args, callOn('failed')));
+  // Cleanup runs on every outcome (spec D12, fixed), and d settles after it.
+  define('aio/finally', (args) => derive('aio/finally', args, (h, f, d) => callback(f, [], () => d.settleLike(h))));
 
   define('aio/on-cancel', (args) => {
     const a = sequencing('aio/on-cancel', args, 2, 'handle fn');
