@@ -15,7 +15,7 @@ import { runningFiber } from '../fibers.js';
 import { startAsync } from './async.js';
 import { callback } from './callbacks.js';
 import { awaited, CANCELLED, Handle } from './handle.js';
-import { runningOnLoop, startSystem, systemOf, type AioSystem } from './system.js';
+import { runningOnLoop, startSystem, systemOf, type AioSystem, type Timer } from './system.js';
 
 const kw = (name: string) => sym(`:${name}`);
 const TRUE = kw('true');
@@ -39,6 +39,24 @@ function handleArg(name: string, v: Value, which = 'argument'): Handle | VError 
 
 function fnArg(name: string, v: Value, which: string): VError | undefined {
   return isFunc(v) ? undefined : new VError(`${name}: ${which} argument must be a function`);
+}
+
+/** `aio/sleep`'s handle, its own timer: programs make them by the hundred thousand. */
+class Sleep extends Handle implements Timer {
+  readonly at: number;
+  readonly seq: number;
+  constructor(s: AioSystem, ms: number) {
+    super(true, s);
+    this.at = s.dueIn(ms);
+    this.seq = s.nextSeq();
+  }
+  /** A cancelled sleep is left in the system's timers, and skipped when its time comes. */
+  get done(): boolean {
+    return this.terminal;
+  }
+  due(): void {
+    this.complete(null);
+  }
 }
 
 /** A list of handles for the collection builtins (spec §10.6). */
@@ -213,9 +231,8 @@ export function install(define: Define, session: Session): void {
   define('aio/sleep', (args) => {
     const a = timerArgs('aio/sleep', args, 2, 'sys ms');
     if (a instanceof VError) return a;
-    const [s, ms] = a;
-    const h = new Handle(true, s);
-    h.onCancel(s.after(ms, () => h.complete(null)));
+    const h = new Sleep(a[0], a[1]);
+    a[0].start(h);
     return h;
   });
 
