@@ -102,6 +102,9 @@ export function leafCalls(e: Expr, out: Callees = { calls: new Set(), guards: ne
       // The slow path runs only once one of the guard's names is rebound.
       for (const g of e.guard) out.guards.add(g);
       return leafCalls(e.fast, out);
+    case 'async':
+      // Its body runs in a fiber of its own: whether that waits is no matter to this one.
+      return out;
     default:
       return undefined;
   }
