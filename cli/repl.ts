@@ -86,16 +86,25 @@ export function repl(options: ReplOptions): Promise<number> {
     session.out.flush();
   };
 
-  const evaluate = (src: Source, parsed: ParsedProgram) => {
-    let last: Value | undefined;
-    for (const form of parsed.forms) {
-      last = form === parsed.error ? form : session.machine.run(form, session.global);
-      if (last instanceof VError) break;
-    }
-    if (last !== undefined && last === parsed.error) {
-      session.out.writeErr(formatDiagnostic(readErrorPos.get(parsed.error)!, parsed.error.message));
-    }
-    if (last !== undefined) show(last);
+  /**
+   * Evaluates an entry's forms one after another, each as the main fiber, so
+   * that an entry may wait (`aio/await`, `sleep`) while callbacks run; `then`
+   * once its value has been shown.
+   */
+  const evaluate = (parsed: ParsedProgram, then: () => void) => {
+    const next = (i: number, last: Value | undefined) => {
+      if (i < parsed.forms.length && !(last instanceof VError)) {
+        const form = parsed.forms[i];
+        if (form === parsed.error) return next(i + 1, form);
+        return session.runForm(form, (v) => next(i + 1, v));
+      }
+      if (last !== undefined && last === parsed.error) {
+        session.out.writeErr(formatDiagnostic(readErrorPos.get(parsed.error)!, parsed.error.message));
+      }
+      if (last !== undefined) show(last);
+      then();
+    };
+    next(0, undefined);
   };
 
   let entry = '';
@@ -107,20 +116,26 @@ export function repl(options: ReplOptions): Promise<number> {
     rl.prompt();
   };
 
-  /** Reads the entry typed so far; evaluates it unless it may go on (or `final`, when no more input comes). */
-  const submit = (final: boolean) => {
+  /**
+   * Reads the entry typed so far; evaluates it unless it may go on (or `final`,
+   * when no more input comes). `then` once it has been dealt with.
+   */
+  const submit = (final: boolean, then: () => void) => {
     const src = new Source(`<repl:${entries + 1}>`, entry);
     const parsed = parseProgram(src);
-    if (!final && incomplete(parsed, entry)) return;
+    if (!final && incomplete(parsed, entry)) return then();
     entry = '';
     entries++;
-    evaluate(src, parsed);
+    evaluate(parsed, then);
   };
 
   /** A `:command` at the start of an entry; false when the line is Valkyria after all (keywords start with `:` too). */
   const command = (line: string): boolean => {
     const [, name, arg] = /^\s*(:\S+)\s*(.*?)\s*$/.exec(line) ?? [];
-    if (name === ':quit' && arg === '') rl.close();
+    if (name === ':quit' && arg === '') {
+      quitting = true;
+      rl.close();
+    }
     else if (name === ':help' && arg === '') session.out.write(HELP);
     else if (name === ':load' && arg !== '') show(session.machine.execute((m) => session.load(arg, session.global, m)));
     else return false;
@@ -128,13 +143,34 @@ export function repl(options: ReplOptions): Promise<number> {
     return true;
   };
 
+  // Lines wait here while an entry is being evaluated: one that waits for events must
+  // finish before the next line is read, as it would if the prompt were blocking.
+  const lines: string[] = [];
+  let busy = false;
+  let ended = false;
+  let quitting = false;
+  const pump = () => {
+    while (!busy && !quitting && lines.length > 0) {
+      const line = lines.shift()!;
+      if (entry !== '' || !command(line)) {
+        entry += line + '\n';
+        busy = true;
+        let sync = true;
+        submit(false, () => {
+          busy = false;
+          prompt();
+          if (!sync) pump();
+        });
+        sync = false;
+      } else prompt();
+    }
+    if (!busy && ended) finish();
+  };
+
   rl.on('line', (line) => {
     if (closed) return;
-    if (entry !== '' || !command(line)) {
-      entry += line + '\n';
-      submit(false);
-    }
-    prompt();
+    lines.push(line);
+    pump();
   });
 
   rl.on('SIGINT', () => {
@@ -148,14 +184,22 @@ export function repl(options: ReplOptions): Promise<number> {
     prompt();
   });
 
+  let finish = () => {};
   const done = new Promise<number>((resolve) => {
+    finish = () => {
+      finish = () => {};
+      const end = () => {
+        if (interactive) process.stdout.write('\n');
+        resolve(session.end());
+      };
+      // Input ended inside an entry: evaluating it reports what is missing.
+      if (entry !== '') submit(true, end);
+      else end();
+    };
     rl.on('close', () => {
       closed = true;
-      // Input ended inside an entry: evaluating it reports what is missing.
-      if (entry !== '') submit(true);
-      if (interactive) process.stdout.write('\n');
-      session.out.flush();
-      resolve(session.exitCode());
+      ended = true;
+      pump();
     });
   });
 

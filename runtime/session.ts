@@ -352,6 +352,11 @@ export class Session implements Host {
     this.runProgramK(new ProgramK(this, this.parse(src), 0, this.global, false, undefined), then);
   }
 
+  /** Evaluates one datum in the global frame as the main fiber (the repl's entries); `then` gets its value. */
+  runForm(form: Value, then: (v: Value) => void): void {
+    spawn(() => this.machine.execute((m) => m.evalTail(form, this.global), true), then);
+  }
+
   /** Calls the function a global holds, as a call from the top level would. */
   callGlobal(name: string, args: Value[] = []): Value {
     const fn = this.global.lookup(sym(name));

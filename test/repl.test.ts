@@ -94,3 +94,8 @@ test('on a terminal, NO_COLOR turns colours off', (t) => {
   t.regex(out, /Error\[LEnv: Symbol `nope` is not bound\]/);
   t.notRegex(out, /\x1b\[(2|31|39|22)m/);
 });
+
+test('an entry may wait for events; the next is read once it has its value', (t) => {
+  const r = repl('(def {sys} (aio/await (aio/start)))\n(aio/schedule sys 30 (\\ {} {print "callback"}))\n(aio/await (aio/sleep sys 60))\n(sleep 5)\n(print "after")\n');
+  t.is(r.stdout, '()\n<handle>\ncallback\n()\n()\nafter\n()\n');
+});
