@@ -35,7 +35,7 @@ import {
   type RunCps,
 } from './builtins/continuations.js';
 import { startAsync } from './aio/async.js';
-import { mayWait, nesting, refuseWait, suspend, SUSPENDED, WAIT } from './fibers.js';
+import { mayWait, nesting, resetFrames, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
 import { cannotSuspend, filter, foldl, map, walksDirectly } from './natives.js';
@@ -73,7 +73,14 @@ export const runCps: RunCps = (start, delimits, handsOn) => {
   const outerDelimited = delimited;
   const depth = (promptDepth = calls.depth);
   delimited = delimits;
-  if (!handsOn) nesting.opaque++;
+  // Code that needs the answer keeps the resets it is inside to itself: the
+  // answer comes back once the resets entered here have all ended.
+  const resets = resetFrames();
+  const outerBase = resets.base;
+  if (!handsOn) {
+    nesting.opaque++;
+    resets.base = resets.frames.length;
+  }
   try {
     let r: unknown = start();
     while (r instanceof Bounce) r = r.next();
@@ -82,9 +89,51 @@ export const runCps: RunCps = (start, delimits, handsOn) => {
     promptDepth = outer;
     delimited = outerDelimited;
     calls.depth = depth;
-    if (!handsOn) nesting.opaque--;
+    if (!handsOn) {
+      nesting.opaque--;
+      resets.frames.length = resets.base;
+      resets.base = outerBase;
+    }
   }
 };
+
+/** What goes on after a reset in continuation-passing code: see `kreset`. */
+interface ResetFrame {
+  readonly k: K;
+  readonly owed: number;
+  /** calls.depth when the reset began. */
+  readonly depth: number;
+  /** What the code around the reset answered to. */
+  readonly promptDepth: number;
+  readonly delimited: Delimited;
+}
+
+/** Enters a reset whose value k goes on with: its body and shift bodies end in POP. */
+function pushReset(k: K, owed: number): void {
+  const frame: ResetFrame = { k, owed, depth: calls.depth, promptDepth, delimited };
+  resetFrames().frames.push(frame);
+  promptDepth = calls.depth;
+  delimited = 'reset';
+}
+
+/**
+ * The end of a reset body or of a shift body: the reset's value goes on after
+ * the innermost reset entered in this trampoline, or is its answer.
+ */
+const POP: K = (v) => {
+  const resets = resetFrames();
+  if (resets.frames.length === resets.base) return v;
+  const f = resets.frames.pop() as ResetFrame;
+  promptDepth = f.promptDepth;
+  delimited = f.delimited;
+  calls.depth = f.depth - f.owed;
+  return kret(f.k, v);
+};
+
+/** A reset's value handed on from the evaluator (a shift there ended it): what goes on after that reset. */
+export function afterReset(v: Value): Value {
+  return runCps(() => POP(v), delimited, true);
+}
 
 /** Hands a value to a continuation. */
 export function kret(k: K, v: Value): Value {
@@ -127,8 +176,11 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
   if (f instanceof Builtin) {
     // A continuation resumed in tail position of a shift body: its answer is the body's,
     // so it goes on in this trampoline instead of nesting one.
-    if (k === ANSWER && f instanceof Continuation && args.length === 1) {
-      calls.depth -= owed;
+    // A continuation resumed from compiled code runs in this trampoline, inside a reset of
+    // its own whose value k goes on with (none when k is a reset's end already).
+    if (f instanceof Continuation && args.length === 1) {
+      if (k === POP) calls.depth -= owed;
+      else pushReset(k, owed);
       return f.resume(args[0]);
     }
     if (f.waits) return kwait(k, owed, f, args);
@@ -200,17 +252,17 @@ function kwait(k: K, owed: number, f: Builtin, args: Value[]): Value {
   const m = currentMachine();
   const r = f.fn(args, m.global, m) as Value;
   if (r === WAIT) {
-    if (delimited !== 'fiber') {
-      calls.depth -= owed;
-      return kret(k, refuseWait());
-    }
+    // The resets around stay in the fiber's frames; what the code answers to comes back with it.
+    const inside = delimited;
+    const depth = promptDepth;
     return suspend((v) =>
       runCps(
         () => {
+          promptDepth = depth;
           calls.depth -= owed;
           return k(v);
         },
-        'fiber',
+        inside,
         true,
       ),
     );
@@ -250,8 +302,6 @@ function throughMachine(k: K, owed: number, start: (m: Machine) => typeof PENDIN
   return kret(k, r);
 }
 
-/** The continuation of a shift body: its value is the answer of the reset. */
-const ANSWER: K = (v) => v;
 
 /** A continuation captured by compiled code: resuming it runs k, the compiled rest up to the reset. */
 class Continuation extends Builtin {
@@ -293,20 +343,24 @@ export function kshift(k: K, owed: number, body: CpsCode | Lambda): Value {
   calls.depth = promptDepth;
   const resume = new Continuation(k, captured);
   // owed -1: a shift body is not a call, so it gives back none when it ends.
-  return typeof body === 'function' ? body(ANSWER, -1, resume) : kcall(ANSWER, 0, body, [resume]);
+  return typeof body === 'function' ? body(POP, -1, resume) : kcall(POP, 0, body, [resume]);
 }
 
 /** `(async-reset {body})` in direct code: the body's continuation-passing code, run to its answer. */
 export function reset(body: CpsCode): Value {
   // owed -1: the body is not a call, so it gives back none when it ends.
-  return runCps(() => body(ANSWER, -1), 'reset', false);
+  return runCps(() => body(POP, -1), 'reset', false);
 }
 
-/** `(async-reset {body})` in continuation-passing code: the answer is the value k goes on with. */
+/**
+ * `(async-reset {body})` in continuation-passing code: the body runs in this
+ * trampoline, and its value (or a shift body's) goes on with k — so that a
+ * fiber can suspend inside, the reset's rest kept with it.
+ */
 export function kreset(k: K, owed: number, body: CpsCode): Value {
-  const r = reset(body);
-  calls.depth -= owed;
-  return kret(k, r);
+  pushReset(k, owed);
+  // owed -1: the body is not a call, so it gives back none when it ends.
+  return body(POP, -1);
 }
 
 /** A shift in direct code: no prompt it could capture up to is in reach. */
@@ -336,7 +390,7 @@ function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
     return shiftBody(machine, name, resume, args[1], env);
   });
   if (r instanceof TailResume) return new Bounce(r.go) as unknown as Value;
-  return r;
+  return POP(r);
 }
 
 /**
@@ -368,7 +422,7 @@ export function enterCps(m: Machine, fn: Lambda, args: Value[]): Value | undefin
 export function fiberCall(f: Value, args: Value[]): Value {
   if (!mayWait()) return apply(f, args, currentMachine().global);
   if (f instanceof Lambda && typeof f.cps === 'function' && f.direct === args.length) {
-    return runCps(() => callCps(f, ANSWER, 0, args), 'fiber', true);
+    return runCps(() => callCps(f, POP, 0, args), 'fiber', true);
   }
   const m = currentMachine();
   return m.execute((mm) => {
@@ -381,5 +435,5 @@ export function fiberCall(f: Value, args: Value[]): Value {
 /** `(async {body})` in compiled code: the body's continuation-passing code, as the whole of a new fiber. */
 export function spawnAsync(body: CpsCode): Value {
   // owed -1: the body is not a call, so it gives back none when it ends.
-  return startAsync(() => runCps(() => body(ANSWER, -1), 'fiber', true));
+  return startAsync(() => runCps(() => body(POP, -1), 'fiber', true));
 }

@@ -50,10 +50,29 @@ export function mayWait(): boolean {
   return waitingNamed;
 }
 
+/**
+ * The resets a fiber's compiled code is inside (runtime/cps.ts): each frame is
+ * what goes on after one reset. They live with the fiber, so that they stay
+ * when it suspends; `base` marks those that code on the JS stack below holds.
+ */
+export class ResetFrames {
+  readonly frames: unknown[] = [];
+  base = 0;
+}
+
 export class Fiber {
   /** Abandons the wait the fiber is suspended in, if any (set by whoever made it wait). */
   cancelWait: (() => void) | null = null;
+  readonly resets = new ResetFrames();
   constructor(readonly done: (v: Value) => void) {}
+}
+
+/** Resets of code that runs outside every fiber (JavaScript calling a library). */
+const outside = new ResetFrames();
+
+/** The reset frames of the running code. */
+export function resetFrames(): ResetFrames {
+  return running === null ? outside : running.resets;
 }
 
 /** The fiber whose code is running, if any. */
@@ -63,7 +82,6 @@ export function runningFiber(): Fiber | null {
 
 let running: Fiber | null = null;
 let pendingWaker: Waker | undefined;
-let pendingName = '';
 
 /** Nestings since the running fiber began that need the value of what runs inside them. */
 export const nesting = { opaque: 0 };
@@ -81,7 +99,6 @@ export function canWait(): boolean {
 export function wait(name: string, waker: Waker): Value {
   if (!canWait()) return cannotWait(name);
   pendingWaker = waker;
-  pendingName = name;
   return WAIT;
 }
 
@@ -90,11 +107,6 @@ function cannotWait(name: string): VError {
   return new VError(`${name}: cannot wait inside an async-reset or a call from JavaScript`);
 }
 
-/** The wait just asked for is impossible after all (the evaluator found a reset in the way). */
-export function refuseWait(): VError {
-  pendingWaker = undefined;
-  return cannotWait(pendingName);
-}
 
 /** Runs `start` in `fiber`, as the only Valkyria code on the JS stack above whoever called. */
 function enter(fiber: Fiber, start: () => Value): void {

@@ -9,7 +9,7 @@
 import { applyCompiled, calls, settle } from './calls.js';
 import { enterCps } from './cps.js';
 import { cannotSuspend } from './natives.js';
-import { nesting, refuseWait, suspend, WAIT } from './fibers.js';
+import { nesting, suspend, WAIT } from './fibers.js';
 import { Frame } from './frame.js';
 import {
   Builtin,
@@ -194,12 +194,6 @@ export class Machine implements Control {
    * fiber. It comes off the stack, and the execute answers SUSPENDED.
    */
   private suspendFiber(): typeof PENDING {
-    // Compiled code inside an async-reset cannot wait (its resets live on the JS stack);
-    // evaluated code refuses too, so that both agree.
-    if (this.stack.some((k, i) => i >= this.base && k.delimits === true && k.fiber !== true)) {
-      this.ret(refuseWait());
-      return PENDING;
-    }
     const rest = this.stack.splice(this.base);
     const delimiters = rest.filter((k) => k.delimits === true).length;
     this.resets -= delimiters;

@@ -204,9 +204,7 @@ async function judge(text: string, only?: readonly ModeName[]): Promise<Verdict>
   writeFileSync(file, Buffer.from(text, 'latin1'));
   const underResets = join(scratch, `p${counter++}.reset.valk`);
   writeFileSync(underResets, Buffer.from(withResets(text), 'latin1'));
-  // Inside an async-reset a fiber cannot wait (docs/decisions.md): a program that names a waiting builtin means something else there.
-  const waits = /(^|[\s({])(await|await-new|aio\/await|aio\/run|sleep)(?=[\s)}]|$)/.test(text);
-  const modes = MODES.filter((m) => m === 'evaluated' || ((only === undefined || only.includes(m)) && !(waits && m === 'compiled, under resets')));
+  const modes = MODES.filter((m) => m === 'evaluated' || only === undefined || only.includes(m));
   const outcomes: Outcome[] = [];
   for (const mode of modes) outcomes.push(await runIn(mode, mode === 'compiled, under resets' ? underResets : file));
   const reference = outcomes[modes.length - 1];

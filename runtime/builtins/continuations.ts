@@ -17,6 +17,7 @@
 // through it (DESIGN.md, runtime model).
 
 import { calls } from '../calls.js';
+import { afterReset } from '../cps.js';
 import { Frame } from '../frame.js';
 import { evalBody, type Machine, type RequestContext } from '../machine.js';
 import { Builtin, Cons, Sym, VError, type BuiltinResult, type Control, type Kont, type Value } from '../values.js';
@@ -50,8 +51,13 @@ export class ResetK implements Prompt {
   constructor(
     readonly ctx: RequestContext | null,
     readonly depth: number,
-    /** After a capture through a CpsBoundaryK, its value is the answer compiled code waits for (see there). */
-    readonly aborted?: 'outer' | 'inline',
+    /**
+     * After a capture through a CpsBoundaryK, this prompt's value is the value of the
+     * compiled code's reset: `outer` when that code waits for it in throughMachine,
+     * `inline` when the boundary ran the code itself at the bottom of an execute,
+     * `inline-nested` when above other steps (runtime/cps.ts).
+     */
+    readonly aborted?: 'outer' | 'inline' | 'inline-nested',
   ) {}
   resume(c: Control, v: Value): Value {
     return this.finish(c as Machine, v);
@@ -60,7 +66,11 @@ export class ResetK implements Prompt {
     m.resets--;
     m.ctx = this.ctx;
     calls.depth = this.depth;
-    return this.aborted === 'outer' ? (new Aborted(answer) as unknown as Value) : answer;
+    // Nested, the compiled code ran on a trampoline of its own, whose answer the reset's value is.
+    if (this.aborted === undefined || this.aborted === 'inline-nested') return answer;
+    // Otherwise the code's reset has its value: what follows that reset goes on now.
+    const after = afterReset(answer);
+    return this.aborted === 'outer' ? (new Aborted(after) as unknown as Value) : after;
   }
   reenter(m: Machine): void {
     pushPrompt(m);
@@ -247,7 +257,7 @@ function shift(args: Value[], env: Frame, c: Control): BuiltinResult {
   if (prompt instanceof CpsBoundaryK) {
     // The compiled code's continuation is abandoned with the rest: the shift body's value
     // is now the answer it waits for, so the boundary becomes a plain prompt that says so.
-    m.stack[i] = new ResetK(m.ctx, prompt.depth, prompt.inline ? 'inline' : 'outer');
+    m.stack[i] = new ResetK(m.ctx, prompt.depth, !prompt.inline ? 'outer' : i === m.base ? 'inline' : 'inline-nested');
   } else m.ctx = (prompt as ResetK).ctx;
   // A function of one argument; it drives the evaluator (it pushes the steps to run), so it is not plain.
   const k = new Builtin('continuation', (kargs, _env, kc) => (kargs.length !== 1 ? countError(kargs.length, '==', 1) : replay(kc as Machine, kargs[0])), false, false);
