@@ -35,7 +35,7 @@ import {
   type RunCps,
 } from './builtins/continuations.js';
 import { startAsync } from './aio/async.js';
-import { mayWait, nesting, resetFrames, suspend, SUSPENDED, WAIT } from './fibers.js';
+import { mayWait, nesting, resets as fiberResets, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
 import { cannotSuspend, filter, foldl, map, walksDirectly } from './natives.js';
@@ -75,7 +75,7 @@ export const runCps: RunCps = (start, delimits, handsOn) => {
   delimited = delimits;
   // Code that needs the answer keeps the resets it is inside to itself: the
   // answer comes back once the resets entered here have all ended.
-  const resets = resetFrames();
+  const resets = fiberResets;
   const outerBase = resets.base;
   if (!handsOn) {
     nesting.opaque++;
@@ -91,7 +91,8 @@ export const runCps: RunCps = (start, delimits, handsOn) => {
     calls.depth = depth;
     if (!handsOn) {
       nesting.opaque--;
-      resets.frames.length = resets.base;
+      // Left over only when the code ended by a host exception.
+      if (resets.frames.length !== resets.base) resets.frames.length = resets.base;
       resets.base = outerBase;
     }
   }
@@ -111,7 +112,7 @@ interface ResetFrame {
 /** Enters a reset whose value k goes on with: its body and shift bodies end in POP. */
 function pushReset(k: K, owed: number): void {
   const frame: ResetFrame = { k, owed, depth: calls.depth, promptDepth, delimited };
-  resetFrames().frames.push(frame);
+  fiberResets.frames.push(frame);
   promptDepth = calls.depth;
   delimited = 'reset';
 }
@@ -121,7 +122,7 @@ function pushReset(k: K, owed: number): void {
  * the innermost reset entered in this trampoline, or is its answer.
  */
 const POP: K = (v) => {
-  const resets = resetFrames();
+  const resets = fiberResets;
   if (resets.frames.length === resets.base) return v;
   const f = resets.frames.pop() as ResetFrame;
   promptDepth = f.promptDepth;
@@ -176,11 +177,12 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
   if (f instanceof Builtin) {
     // A continuation resumed in tail position of a shift body: its answer is the body's,
     // so it goes on in this trampoline instead of nesting one.
-    // A continuation resumed from compiled code runs in this trampoline, inside a reset of
-    // its own whose value k goes on with (none when k is a reset's end already).
-    if (f instanceof Continuation && args.length === 1) {
-      if (k === POP) calls.depth -= owed;
-      else pushReset(k, owed);
+    // A continuation resumed in tail position of a shift body: its answer is the body's,
+    // so it goes on in this trampoline. Elsewhere it runs on a trampoline of its own
+    // (Continuation.resumeFrom), which is quicker than a reset frame, but a fiber
+    // cannot wait inside it.
+    if (k === POP && f instanceof Continuation && args.length === 1) {
+      calls.depth -= owed;
       return f.resume(args[0]);
     }
     if (f.waits) return kwait(k, owed, f, args);
@@ -355,9 +357,15 @@ export function reset(body: CpsCode): Value {
 /**
  * `(async-reset {body})` in continuation-passing code: the body runs in this
  * trampoline, and its value (or a shift body's) goes on with k — so that a
- * fiber can suspend inside, the reset's rest kept with it.
+ * fiber can suspend inside, the reset's rest kept with it in a frame.
  */
 export function kreset(k: K, owed: number, body: CpsCode): Value {
+  if (!mayWait()) {
+    // No code read so far can wait: a trampoline of its own is quicker than a frame.
+    const r = reset(body);
+    calls.depth -= owed;
+    return kret(k, r);
+  }
   pushReset(k, owed);
   // owed -1: the body is not a call, so it gives back none when it ends.
   return body(POP, -1);

@@ -67,13 +67,11 @@ export class Fiber {
   constructor(readonly done: (v: Value) => void) {}
 }
 
-/** Resets of code that runs outside every fiber (JavaScript calling a library). */
-const outside = new ResetFrames();
-
-/** The reset frames of the running code. */
-export function resetFrames(): ResetFrames {
-  return running === null ? outside : running.resets;
-}
+/**
+ * The reset frames of the running code: the running fiber's, or those of code
+ * that runs outside every fiber (JavaScript calling a library).
+ */
+export let resets = new ResetFrames();
 
 /** The fiber whose code is running, if any. */
 export function runningFiber(): Fiber | null {
@@ -111,9 +109,11 @@ function cannotWait(name: string): VError {
 /** Runs `start` in `fiber`, as the only Valkyria code on the JS stack above whoever called. */
 function enter(fiber: Fiber, start: () => Value): void {
   const outer = running;
+  const outerResets = resets;
   const opaque = nesting.opaque;
   const depth = calls.depth;
   running = fiber;
+  resets = fiber.resets;
   nesting.opaque = 0;
   calls.depth = 0;
   let r: Value;
@@ -121,6 +121,7 @@ function enter(fiber: Fiber, start: () => Value): void {
     r = start();
   } finally {
     running = outer;
+    resets = outerResets;
     nesting.opaque = opaque;
     calls.depth = depth;
   }
