@@ -423,6 +423,12 @@ export function install(define: Define, session: Session): void {
     };
 
     if (o.stream) return dispatch(new Ref(BODY, new BodyReader(req, server.system)));
+    // An HTTP/1.1 request with neither length nor chunked encoding has no body (RFC 9112 §6.3):
+    // answering at once, not on 'end' a tick later, lets the response go out in the same write.
+    if (req.httpVersionMajor === 1 && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      req.resume();
+      return dispatch('');
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
