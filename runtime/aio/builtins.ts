@@ -11,6 +11,7 @@ import type { Session } from '../session.js';
 import { Builtin, Cons, isFunc, isList, isNum, listFromArray, listToArray, Sym, sym, VError, type Value } from '../values.js';
 import { display } from '../printer.js';
 import { pushFiber } from '../builtins/continuations.js';
+import { remaining } from '../builtins/ctx.js';
 import { runningFiber } from '../fibers.js';
 import { startAsync } from './async.js';
 import { callback } from './callbacks.js';
@@ -228,10 +229,13 @@ export function install(define: Define, session: Session): void {
     return [s, Number(ms)];
   };
 
-  define('aio/sleep', (args) => {
+  define('aio/sleep', (args, _env, m) => {
     const a = timerArgs('aio/sleep', args, 2, 'sys ms');
     if (a instanceof VError) return a;
-    const h = new Sleep(a[0], a[1]);
+    // Inside a request context the deadline caps the delay, and once past refuses it (spec §10.4, §12).
+    const left = remaining((m as Machine).ctx);
+    if (left !== null && left <= 0) return new VError(':deadline-exceeded');
+    const h = new Sleep(a[0], left === null ? a[1] : Math.min(a[1], left));
     a[0].start(h);
     return h;
   });

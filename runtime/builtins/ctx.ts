@@ -13,7 +13,8 @@ function sameKey(a: Value, b: Value): boolean {
   return na !== undefined ? na === name(b) : equal(a, b);
 }
 
-function remaining(ctx: RequestContext | null): number | null {
+/** Milliseconds left before the context's deadline (0 once past it), or null without one. */
+export function remaining(ctx: RequestContext | null): number | null {
   const d = ctx?.deadline ?? null;
   return d === null ? null : Math.max(0, Math.floor(d - performance.now()));
 }
