@@ -305,6 +305,11 @@ export class CpsTranslator {
       case 'async':
         // Starting a fiber does not suspend this one: the handle is a value at once.
         return this.deliver(c, this.em.expr(e, cx));
+      case 'load':
+        // An imported module's forms run as direct code; a load by path goes through the
+        // evaluator, where a compiled file's forms run as continuation-passing code too.
+        if (this.em.loadSpecifier(e.path) !== undefined) return this.deliver(c, this.em.expr(e, cx));
+        return this.cps(e.call, cx, c);
       case 'reset': {
         // A reset inside continuation-passing code: its body runs to its answer, which goes on as a value.
         const body = this.thunk(e.body, cx);
@@ -341,7 +346,6 @@ export class CpsTranslator {
     switch (e.k) {
       case 'do':
       case 'select':
-      case 'load':
         return false;
       case 'call':
         return this.translatable(e.fn) && e.args.every((a) => this.translatable(a));

@@ -287,7 +287,7 @@ export class Emitter {
       case 'native':
         return this.native(e, cx);
       case 'load': {
-        const specifier = this.options.format === 'esm' ? this.options.resolveLoad?.(e.path) : undefined;
+        const specifier = this.loadSpecifier(e.path);
         if (specifier === undefined) return this.expr(e.call, cx);
         let name = this.imports.get(specifier);
         if (name === undefined) this.imports.set(specifier, (name = `m${this.imports.size}`));
@@ -545,6 +545,11 @@ export class Emitter {
     return [cells(callees.calls), cells(callees.guards)];
   }
 
+  /** The module a literal `load` becomes an import of, when the output has imports. */
+  loadSpecifier(path: string): string | undefined {
+    return this.options.format === 'esm' ? this.options.resolveLoad?.(path) : undefined;
+  }
+
   /** A call's frame: its variables, and the Frame built from them when one is needed. */
   private frameDeclarations(fn: Fn): t.Statement[] {
     const locals = [...fn.scope.vars.values()].filter((v) => !v.param);
@@ -702,7 +707,9 @@ export class Emitter {
       const cps = this.cps.thunk(f, kcx);
       if (cps === undefined) return direct;
       ((cps as t.ArrowFunctionExpression).body as t.BlockStatement).body.unshift(...temps(kcx));
-      return rcall('top', direct, cps);
+      // A load reads code that may wait only once it runs: it goes the continuation-passing way at once.
+      const loads = (f.k === 'guarded' ? f.fast : f).k === 'load';
+      return loads ? rcall('top', direct, cps, t.booleanLiteral(true)) : rcall('top', direct, cps);
     });
     const cellDecls = [...this.cells].map(([s, name]) =>
       t.variableDeclarator(id(name), t.callExpression(t.memberExpression(id('G'), id('cell')), [this.sym(s)])),

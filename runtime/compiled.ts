@@ -50,8 +50,8 @@ export function drop(list: Value, n: number): Value {
 }
 
 /** A top-level form with continuation-passing code, which runs when the main fiber may suspend. */
-export function top(direct: () => Value, cps: TopForm['cps']): TopForm {
-  return Object.assign(direct, { cps });
+export function top(direct: () => Value, cps: TopForm['cps'], loads = false): TopForm {
+  return Object.assign(direct, { cps, loads });
 }
 
 export function lambda(

@@ -408,6 +408,15 @@ function cpsShift(k: K, owed: number, args: Value[], env: Frame): Value {
  * no prompt can be reached (the caller then runs the lambda as data).
  */
 export function enterCps(m: Machine, fn: Lambda, args: Value[]): Value | undefined {
+  return enterCode(m, (k) => callCps(fn, k, 0, args));
+}
+
+/**
+ * Continuation-passing code run by the evaluator: the steps above the nearest
+ * delimiter become its continuation k, and the delimiter's value is the answer
+ * (see enterCps). Undefined when no delimiter can be reached.
+ */
+export function enterCode(m: Machine, start: (k: K) => Value): Value | undefined {
   const i = nearestDelimiter(m);
   if (i === undefined) return undefined;
   const { prompt, replay } = takeRest(m, i);
@@ -416,7 +425,7 @@ export function enterCps(m: Machine, fn: Lambda, args: Value[]): Value | undefin
   // to a fiber's start or compiled code, it is handed on.
   const handsOn = !(prompt instanceof ResetK);
   const k: K = (w) => m.execute((mm) => replay(mm as Machine, w), handsOn);
-  const answer = runCps(() => callCps(fn, k, 0, args), prompt.fiber === true ? 'fiber' : 'reset', handsOn);
+  const answer = runCps(() => start(k), prompt.fiber === true ? 'fiber' : 'reset', handsOn);
   return prompt.finish(m, answer);
 }
 

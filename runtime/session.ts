@@ -10,7 +10,7 @@ import { attachHost, calls, type Host } from './calls.js';
 import { defineStandard, Frame } from './frame.js';
 import { Machine } from './machine.js';
 import { reportUnhandled } from './aio/handle.js';
-import { runCps } from './cps.js';
+import { enterCode, runCps } from './cps.js';
 import { mayWait, nesting, spawn } from './fibers.js';
 import { Output, type Sink } from './output.js';
 import { debug } from './printer.js';
@@ -99,7 +99,59 @@ class ProgramK implements Kont {
  * A compiled top-level form: its direct code, and, when it calls anything, its
  * continuation-passing code `cps(k, owed)` (runtime/cps.ts) for a fiber that may suspend.
  */
-export type TopForm = (() => Value) & { cps?: (k: (v: Value) => Value, owed: number) => Value };
+export type TopForm = (() => Value) & {
+  cps?: (k: (v: Value) => Value, owed: number) => Value;
+  /** A literal `load`: its code runs the continuation-passing way even before code that may wait has been read. */
+  loads?: boolean;
+};
+
+/**
+ * A compiled file's forms loaded by the evaluator once code that may wait has
+ * been read: a form with continuation-passing code runs as such, the rest of
+ * the load its continuation (runtime/cps.ts, enterCode), so that a wait at the
+ * file's top level suspends the fiber. An Error is printed and the file goes
+ * on (spec §6.6).
+ */
+class CompiledLoadK implements Kont {
+  constructor(
+    private readonly session: Session,
+    private readonly forms: TopForm[],
+    private readonly file: ParsedFile,
+    private i: number,
+    private last: Value | undefined,
+  ) {}
+
+  resume(m: Control, v: Value): BuiltinResult {
+    this.done(v);
+    return this.next(m);
+  }
+
+  next(m: Control): BuiltinResult {
+    while (this.i < this.forms.length) {
+      const form = this.forms[this.i++];
+      if (form.cps !== undefined) {
+        const machine = m as Machine;
+        machine.push(this);
+        const cps = form.cps;
+        const r = enterCode(machine, (k) => cps(k, -1));
+        if (r !== undefined) return r;
+        machine.stack.pop();
+      }
+      this.done(this.session.runDirect(form));
+    }
+    if (this.last !== undefined) this.session.global.set(VALK_LAST_VALUE, this.last);
+    return null;
+  }
+
+  private done(v: Value): void {
+    if (v instanceof VError) this.session.reportTopLevel(this.file, this.i - 1, v);
+    else this.last = v;
+  }
+
+  clone(): Kont {
+    return new CompiledLoadK(this.session, this.forms, this.file, this.i, this.last);
+  }
+}
 
 /** A compiled file, ready to run against a global frame: one thunk per top-level form. */
 export type Instantiate = (global: Frame) => TopForm[];
@@ -226,6 +278,7 @@ export class Session implements Host {
     // Compiled code keeps its own frames in JS; a file loaded into a call frame is evaluated instead.
     const compiled = this.loader !== undefined && env === this.global ? this.compileFile(file, resolved) : undefined;
     if (compiled !== undefined) {
+      if (mayWait()) return new CompiledLoadK(this, compiled(this.global), file, 0, undefined).next(m);
       this.loadCompiled(compiled, file);
       return null;
     }
@@ -303,7 +356,7 @@ export class Session implements Host {
       for (; i < forms.length; i++) {
         at = i;
         const cps = forms[i].cps;
-        if (cps !== undefined && mayWait()) return cps((v) => (done(v) ? from(at + 1) : null), -1);
+        if (cps !== undefined && (mayWait() || forms[i].loads === true)) return cps((v) => (done(v) ? from(at + 1) : null), -1);
         if (!done(this.runDirect(forms[i]))) return null;
       }
       return null;
@@ -317,7 +370,7 @@ export class Session implements Host {
   }
 
   /** A form's direct code, which keeps whoever runs it on the JS stack: no fiber suspends inside. */
-  private runDirect(form: TopForm): Value {
+  runDirect(form: TopForm): Value {
     nesting.opaque++;
     try {
       return form();
