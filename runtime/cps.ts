@@ -202,21 +202,21 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
 // kcall for 0-3 arguments: the common case, a callee with continuation-passing code of
 // that arity within the budget, goes straight to it without an argument array.
 export function kcall0(k: K, owed: number, f: Value): Value {
-  if (f instanceof Lambda && f.direct === 0 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed);
+  if (f instanceof Lambda && f.direct === 0 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed);
   return kcall(k, owed, f, []);
 }
 export function kcall1(k: K, owed: number, f: Value, a: Value): Value {
-  if (f instanceof Lambda && f.direct === 1 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a);
+  if (f instanceof Lambda && f.direct === 1 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a);
   if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a]);
   return kcall(k, owed, f, [a]);
 }
 export function kcall2(k: K, owed: number, f: Value, a: Value, b: Value): Value {
-  if (f instanceof Lambda && f.direct === 2 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b);
+  if (f instanceof Lambda && f.direct === 2 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b);
   if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a, b]);
   return kcall(k, owed, f, [a, b]);
 }
 export function kcall3(k: K, owed: number, f: Value, a: Value, b: Value, c: Value): Value {
-  if (f instanceof Lambda && f.direct === 3 && typeof f.cps === 'function' && f.leaf === undefined && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b, c);
+  if (f instanceof Lambda && f.direct === 3 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b, c);
   return kcall(k, owed, f, [a, b, c]);
 }
 

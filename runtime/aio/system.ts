@@ -107,7 +107,7 @@ export class AioSystem {
 
   /** When a timer started now for ms is due. */
   dueIn(ms: number): number {
-    return performance.now() + Math.max(0, ms);
+    return loopTime() + Math.max(0, ms);
   }
 
   /** The place of a new timer among those due at the same time. */
@@ -191,6 +191,22 @@ export class AioSystem {
     this.stopWaiters = [];
     for (const f of waiters) f();
   }
+}
+
+let cachedTime: number | undefined;
+
+/**
+ * The time timers count from: the same for everything one run of code starts
+ * (as Node's own timers count from the event loop's time), so that of the
+ * timers a program starts in one go the shorter always fires first, however
+ * long starting them took.
+ */
+function loopTime(): number {
+  if (cachedTime === undefined) {
+    cachedTime = performance.now();
+    queueMicrotask(() => (cachedTime = undefined));
+  }
+  return cachedTime;
 }
 
 /** The systems not yet stopped: `exit` stops them all (spec §6.9). */
