@@ -32,47 +32,23 @@ const id = (name: string) => t.identifier(name);
 /** A construct with no continuation-passing form; the lambda then runs as data under a reset. */
 class Untranslatable extends Error {}
 
-/** True when evaluating e calls nothing: no call, no data run by the evaluator (a guard's fallback aside). */
-export function callsNothing(e: Expr): boolean {
-  switch (e.k) {
-    case 'lit':
-    case 'data':
-    case 'global':
-    case 'err':
-    case 'lambda':
-    case 'js':
-      return true;
-    case 'local':
-      return callsNothing(e.outer);
-    case 'prim':
-      return e.args.every(callsNothing);
-    case 'if':
-      return callsNothing(e.cond) && callsNothing(e.then) && (e.else === null || callsNothing(e.else));
-    case 'seq':
-      return e.items.every(callsNothing);
-    case 'bind':
-      return e.values.every(callsNothing);
-    // A guard's slow path only runs once a program has rebound a core name.
-    case 'guarded':
-      return callsNothing(e.fast);
-    default:
-      return false;
-  }
-}
-
 /** The globals an expression may call, and the names whose guards keep its fast paths (see `leafCalls`). */
 export interface Callees {
+  /** Globals called by name. */
   readonly calls: Set<Sym>;
+  /** The builtins of inline operations, which their slow paths call. */
+  readonly prims: Set<Sym>;
   readonly guards: Set<Sym>;
 }
 
 /**
  * What evaluating e may call, when every call in it is of a global (a named
  * builtin or function, or an inline operation's own builtin); undefined when it
- * may call anything else. While each of `calls` holds a builtin that cannot
- * suspend and each of `guards` its standard value, e cannot suspend either.
+ * may call anything else. While each of `calls` and `prims` holds a builtin
+ * that cannot suspend and each of `guards` its standard value, e cannot
+ * suspend either.
  */
-export function leafCalls(e: Expr, out: Callees = { calls: new Set(), guards: new Set() }): Callees | undefined {
+export function leafCalls(e: Expr, out: Callees = { calls: new Set(), prims: new Set(), guards: new Set() }): Callees | undefined {
   const all = (es: readonly Expr[]) => (es.every((x) => leafCalls(x, out) !== undefined) ? out : undefined);
   switch (e.k) {
     case 'lit':
@@ -85,8 +61,7 @@ export function leafCalls(e: Expr, out: Callees = { calls: new Set(), guards: ne
     case 'local':
       return leafCalls(e.outer, out);
     case 'prim':
-      // Its slow path calls whatever the name holds.
-      out.calls.add(e.name);
+      out.prims.add(e.name);
       return all(e.args);
     case 'call':
       if (e.fn.k !== 'global') return undefined;
@@ -108,6 +83,16 @@ export function leafCalls(e: Expr, out: Callees = { calls: new Set(), guards: ne
     default:
       return undefined;
   }
+}
+
+/**
+ * True when evaluating e calls nothing but inline operations (a guard's
+ * fallback aside), and runs no data in the evaluator: its direct code can
+ * stand in continuation-passing code as it is.
+ */
+export function callsNothing(e: Expr): boolean {
+  const callees = leafCalls(e);
+  return callees !== undefined && callees.calls.size === 0;
 }
 
 export class CpsTranslator {
@@ -302,9 +287,6 @@ export class CpsTranslator {
         const { cont, decl } = this.join(c);
         return [...decl, t.ifStatement(this.em.guard(e.guard), t.blockStatement(this.cps(e.fast, cx, cont))), ...this.cps(e.slow, cx, cont)];
       }
-      case 'async':
-        // Starting a fiber does not suspend this one: the handle is a value at once.
-        return this.deliver(c, this.em.expr(e, cx));
       case 'load':
         // An imported module's forms run as direct code; a load by path goes through the
         // evaluator, where a compiled file's forms run as continuation-passing code too.

@@ -542,7 +542,7 @@ export class Emitter {
     const callees = leafCalls(fn.body);
     if (callees === undefined) return [];
     const cells = (names: Set<Sym>) => t.arrayExpression([...names].map((s) => this.cell(s)));
-    return [cells(callees.calls), cells(callees.guards)];
+    return [cells(new Set([...callees.calls, ...callees.prims])), cells(callees.guards)];
   }
 
   /** The module a literal `load` becomes an import of, when the output has imports. */
