@@ -38,7 +38,7 @@ import { startAsync } from './aio/async.js';
 import { mayWait, nesting, resets as fiberResets, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
-import { cannotSuspend, filter, foldl, map, walksDirectly } from './natives.js';
+import { cannotSuspend, filter, foldl, map, plainBuiltin, walksDirectly } from './natives.js';
 
 /** A continuation of compiled code: takes a value, gives the reset's answer (or a Bounce). */
 export type K = (v: Value) => Value;
@@ -176,8 +176,6 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
   }
   if (f instanceof Builtin) {
     // A continuation resumed in tail position of a shift body: its answer is the body's,
-    // so it goes on in this trampoline instead of nesting one.
-    // A continuation resumed in tail position of a shift body: its answer is the body's,
     // so it goes on in this trampoline. Elsewhere it runs on a trampoline of its own
     // (Continuation.resumeFrom), which is quicker than a reset frame, but a fiber
     // cannot wait inside it.
@@ -199,24 +197,36 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
   return throughMachine(k, owed, (mm) => mm.applyTail(f, args, m.global));
 }
 
-// kcall for 0-3 arguments: the common case, a callee with continuation-passing code of
-// that arity within the budget, goes straight to it without an argument array.
+/**
+ * Whether a call of f with n arguments goes straight to its continuation-passing
+ * code, within the budget: kcall's common case, taken by kcall0-3 without an
+ * argument array.
+ */
+function straightToCps(f: Value, n: number): f is Lambda {
+  return f instanceof Lambda && f.direct === n && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET;
+}
+
+/** A builtin kcall would call at once (kplain), a continuation aside. */
+function plainCall(f: Value): f is Builtin {
+  return plainBuiltin(f) && !(f instanceof Continuation);
+}
+
 export function kcall0(k: K, owed: number, f: Value): Value {
-  if (f instanceof Lambda && f.direct === 0 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed);
+  if (straightToCps(f, 0)) return (f.cps as CpsCode)(k, owed);
   return kcall(k, owed, f, []);
 }
 export function kcall1(k: K, owed: number, f: Value, a: Value): Value {
-  if (f instanceof Lambda && f.direct === 1 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a);
-  if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a]);
+  if (straightToCps(f, 1)) return (f.cps as CpsCode)(k, owed, a);
+  if (plainCall(f)) return kplain(k, owed, f, [a]);
   return kcall(k, owed, f, [a]);
 }
 export function kcall2(k: K, owed: number, f: Value, a: Value, b: Value): Value {
-  if (f instanceof Lambda && f.direct === 2 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b);
-  if (f instanceof Builtin && f.plain && !f.reflective && !(f instanceof Continuation)) return kplain(k, owed, f, [a, b]);
+  if (straightToCps(f, 2)) return (f.cps as CpsCode)(k, owed, a, b);
+  if (plainCall(f)) return kplain(k, owed, f, [a, b]);
   return kcall(k, owed, f, [a, b]);
 }
 export function kcall3(k: K, owed: number, f: Value, a: Value, b: Value, c: Value): Value {
-  if (f instanceof Lambda && f.direct === 3 && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET) return (f.cps as CpsCode)(k, owed, a, b, c);
+  if (straightToCps(f, 3)) return (f.cps as CpsCode)(k, owed, a, b, c);
   return kcall(k, owed, f, [a, b, c]);
 }
 

@@ -105,7 +105,6 @@ function cannotWait(name: string): VError {
   return new VError(`${name}: cannot wait inside an async-reset or a call from JavaScript`);
 }
 
-
 /** Runs `start` in `fiber`, as the only Valkyria code on the JS stack above whoever called. */
 function enter(fiber: Fiber, start: () => Value): void {
   const outer = running;

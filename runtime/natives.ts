@@ -52,7 +52,8 @@ export function walksDirectly(f: Value): boolean {
   return direct && helpersStandard(currentMachine().global);
 }
 
-function plainBuiltin(v: Value | undefined): boolean {
+/** A builtin that neither looks at the caller's frame nor drives the evaluator (so it cannot suspend). */
+export function plainBuiltin(v: Value | undefined): v is Builtin {
   return v instanceof Builtin && v.plain && !v.reflective;
 }
 

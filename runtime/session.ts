@@ -106,19 +106,21 @@ export type TopForm = (() => Value) & {
 };
 
 /**
- * A compiled file's forms loaded by the evaluator once code that may wait has
- * been read: a form with continuation-passing code runs as such, the rest of
- * the load its continuation (runtime/cps.ts, enterCode), so that a wait at the
- * file's top level suspends the fiber. An Error is printed and the file goes
- * on (spec §6.6).
+ * A loaded file's compiled forms, run in the global frame: an Error is printed
+ * and the file goes on, and VALK_LAST_VALUE is bound at the end (spec §6.6).
+ * When `suspendable` (code that may wait has been read, and the evaluator
+ * runs the load) a form with continuation-passing code runs as such, the rest
+ * of the load its continuation (runtime/cps.ts, enterCode), so that a wait at
+ * the file's top level suspends the fiber.
  */
 class CompiledLoadK implements Kont {
   constructor(
     private readonly session: Session,
     private readonly forms: TopForm[],
-    private readonly file: ParsedFile,
-    private i: number,
-    private last: Value | undefined,
+    private readonly file: ParsedFile | undefined,
+    private readonly suspendable: boolean,
+    private i = 0,
+    private last: Value | undefined = undefined,
   ) {}
 
   resume(m: Control, v: Value): BuiltinResult {
@@ -129,7 +131,7 @@ class CompiledLoadK implements Kont {
   next(m: Control): BuiltinResult {
     while (this.i < this.forms.length) {
       const form = this.forms[this.i++];
-      if (form.cps !== undefined) {
+      if (this.suspendable && form.cps !== undefined) {
         const machine = m as Machine;
         machine.push(this);
         const cps = form.cps;
@@ -149,7 +151,7 @@ class CompiledLoadK implements Kont {
   }
 
   clone(): Kont {
-    return new CompiledLoadK(this.session, this.forms, this.file, this.i, this.last);
+    return new CompiledLoadK(this.session, this.forms, this.file, this.suspendable, this.i, this.last);
   }
 }
 
@@ -277,11 +279,7 @@ export class Session implements Host {
     const file = this.parse(src);
     // Compiled code keeps its own frames in JS; a file loaded into a call frame is evaluated instead.
     const compiled = this.loader !== undefined && env === this.global ? this.compileFile(file, resolved) : undefined;
-    if (compiled !== undefined) {
-      if (mayWait()) return new CompiledLoadK(this, compiled(this.global), file, 0, undefined).next(m);
-      this.loadCompiled(compiled, file);
-      return null;
-    }
+    if (compiled !== undefined) return new CompiledLoadK(this, compiled(this.global), file, mayWait()).next(m);
     return new ProgramK(this, file, 0, env, true, undefined).next(m);
   }
 
@@ -328,7 +326,8 @@ export class Session implements Host {
   runModule(instantiate: Instantiate): void {
     const prelude = isStandardPrelude(instantiate) && this.fastPaths;
     if (prelude) defineStandard(PRELUDE_STANDARD);
-    this.loadCompiled(instantiate, undefined);
+    // Called from compiled code, not by the evaluator: the forms run as direct code.
+    new CompiledLoadK(this, instantiate(this.global), undefined, false).next(this.machine);
     if (prelude) defineStandard(undefined);
   }
 
@@ -386,18 +385,6 @@ export class Session implements Host {
     calls.depth = 0;
     calls.owed = 0;
     return new VError(e instanceof RangeError ? 'Stack overflow: too many nested calls' : `Internal error: ${(e as Error).message}`);
-  }
-
-  /** Runs a loaded file's compiled forms in the global frame: an Error value is printed and the file goes on (spec §6.6). */
-  private loadCompiled(instantiate: Instantiate, file: ParsedFile | undefined): void {
-    let last: Value | undefined;
-    const forms = instantiate(this.global);
-    for (let i = 0; i < forms.length; i++) {
-      const v = this.runDirect(forms[i]);
-      if (v instanceof VError) this.reportTopLevel(file, i, v);
-      else last = v;
-    }
-    if (last !== undefined) this.global.set(VALK_LAST_VALUE, last);
   }
 
   /** Script mode for text that is not a file (always evaluated), as the main fiber. */

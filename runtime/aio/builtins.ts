@@ -60,9 +60,10 @@ class Sleep extends Handle implements Timer {
   }
 }
 
-/** A list of handles for the collection builtins (spec §10.6). */
-function handlesArg(name: string, v: Value): Handle[] | VError {
-  if (!isList(v)) return new VError(`${name}: expected a list of handles`);
+/** The one argument of a collection builtin, a list of handles (spec §10.6). */
+function handlesArg(name: string, args: Value[]): Handle[] | VError {
+  const v = args[0];
+  if (args.length !== 1 || !isList(v)) return new VError(`${name}: expected a list of handles`);
   const hs = listToArray(v);
   if (!hs.every((h) => h instanceof Handle)) return new VError(`${name}: all elements must be handles`);
   return hs as Handle[];
@@ -318,15 +319,13 @@ export function install(define: Define, session: Session): void {
   // ---- collections (§10.6) ----
 
   define('aio/all', (args) => {
-    if (args.length !== 1) return new VError('aio/all: expected a list of handles');
-    const hs = handlesArg('aio/all', args[0]);
+    const hs = handlesArg('aio/all', args);
     if (hs instanceof VError) return hs;
     return all(hs);
   });
 
   define('aio/race', (args) => {
-    if (args.length !== 1) return new VError('aio/race: expected a list of handles');
-    const hs = handlesArg('aio/race', args[0]);
+    const hs = handlesArg('aio/race', args);
     if (hs instanceof VError) return hs;
     if (hs.length === 0) return new VError('aio/race: cannot race empty list');
     const d = collection(hs);
@@ -346,8 +345,7 @@ export function install(define: Define, session: Session): void {
   });
 
   define('aio/any', (args) => {
-    if (args.length !== 1) return new VError('aio/any: expected a list of handles');
-    const hs = handlesArg('aio/any', args[0]);
+    const hs = handlesArg('aio/any', args);
     if (hs instanceof VError) return hs;
     if (hs.length === 0) return new VError('aio/any: cannot use with empty list');
     const d = collection(hs);
@@ -365,8 +363,7 @@ export function install(define: Define, session: Session): void {
   });
 
   define('aio/all-settled', (args) => {
-    if (args.length !== 1) return new VError('aio/all-settled: expected a list of handles');
-    const hs = handlesArg('aio/all-settled', args[0]);
+    const hs = handlesArg('aio/all-settled', args);
     if (hs instanceof VError) return hs;
     if (hs.length === 0) return Handle.completed(null);
     const d = collection(hs);

@@ -22,17 +22,15 @@ export type Define = (name: string, fn: BuiltinFn) => void;
 /** Builtins that look at the caller's frame (spec §5.2). */
 const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'penv', 'repeat', 'async-reset', 'async-shift', 'async', 'aio/let', 'aio/do']);
 /** Builtins that drive the evaluator (evaluate data, call functions) or read its state. */
-const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?', 'async-reset', 'async-shift',
-  // They suspend the fiber, which only the evaluator's steps and continuation-passing code can carry.
-  'aio/await', 'aio/run', 'sleep', 'await', 'await-new',
-  // They evaluate code, or run a fiber's code in the evaluator.
-  'async', 'aio/let', 'aio/do',
-]);
+const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?', 'async-reset', 'async-shift', 'async', 'aio/let', 'aio/do']);
 
 export function installBuiltins(session: Session, fastPaths: boolean): void {
   const define: Define = (name, fn) => {
     const cell = session.global.cell(sym(name));
-    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), !DRIVING.has(name), isWaiting(name));
+    // A builtin that may suspend the fiber is not plain either: only the evaluator's steps and
+    // continuation-passing code can carry a suspension.
+    const waits = isWaiting(name);
+    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), !DRIVING.has(name) && !waits, waits);
     // Compiled fast paths apply while the name still holds this builtin; without them they never do.
     if (fastPaths) cell.std = cell.v;
   };
