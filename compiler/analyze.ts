@@ -367,7 +367,11 @@ class Analyzer {
     const rest = shape.rest === null ? null : declare(shape.rest, true);
     // Names that `=` may bind in this frame are JS variables too, declared up front so
     // that closures created before the binding see it (spec §5.4).
-    for (const name of this.assignedNames(body)) if (!scope.vars.has(name)) declare(name, false);
+    for (const name of this.assignedNames(body)) {
+      const v = scope.vars.get(name);
+      if (v === undefined) declare(name, false);
+      else v.rebound = true;
+    }
     const bodyExpr = this.body(body, scope);
     return {
       scope,

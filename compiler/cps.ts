@@ -1,12 +1,13 @@
 // The continuation-passing translation of a lambda (DESIGN.md, step 3; the
 // runtime side is runtime/cps.ts).
 //
-// A lambda whose body calls anything gets, next to its direct code, a function
+// A lambda whose body may suspend gets, next to its direct code, a function
 // `(k, owed, ...params, bound)` that hands the body's value to k and returns
 // the answer of the enclosing reset. The evaluator runs it in place of the
 // direct code while a prompt is live, so a shift anywhere below can take the
-// rest of the computation as a closure. A lambda whose body calls nothing
-// cannot suspend: it gets `null`, and its direct code runs under a reset too.
+// rest of the computation as a closure. A lambda whose body cannot suspend
+// (compiler/suspends.ts) gets `null`, and its direct code runs under a reset
+// too while the globals it relies on still hold what they held.
 //
 // Sub-expressions that call nothing are emitted by the direct emitter, so the
 // two translations agree on everything but the calls. Each value that outlives
@@ -16,8 +17,8 @@
 
 import * as t from '@babel/types';
 import type { Emitter, FnCx } from './emit.js';
-import type { Sym } from '../runtime/values.js';
 import type { Expr, Fn } from './ir.js';
+import { callsNothing } from './suspends.js';
 
 /** How an expression's value is used: returned from the lambda, or handed to more code. */
 type Cont =
@@ -32,69 +33,6 @@ const id = (name: string) => t.identifier(name);
 /** A construct with no continuation-passing form; the lambda then runs as data under a reset. */
 class Untranslatable extends Error {}
 
-/** The globals an expression may call, and the names whose guards keep its fast paths (see `leafCalls`). */
-export interface Callees {
-  /** Globals called by name. */
-  readonly calls: Set<Sym>;
-  /** The builtins of inline operations, which their slow paths call. */
-  readonly prims: Set<Sym>;
-  readonly guards: Set<Sym>;
-}
-
-/**
- * What evaluating e may call, when every call in it is of a global (a named
- * builtin or function, or an inline operation's own builtin); undefined when it
- * may call anything else. While each of `calls` and `prims` holds a builtin
- * that cannot suspend and each of `guards` its standard value, e cannot
- * suspend either.
- */
-export function leafCalls(e: Expr, out: Callees = { calls: new Set(), prims: new Set(), guards: new Set() }): Callees | undefined {
-  const all = (es: readonly Expr[]) => (es.every((x) => leafCalls(x, out) !== undefined) ? out : undefined);
-  switch (e.k) {
-    case 'lit':
-    case 'data':
-    case 'global':
-    case 'err':
-    case 'lambda':
-    case 'js':
-      return out;
-    case 'local':
-      return leafCalls(e.outer, out);
-    case 'prim':
-      out.prims.add(e.name);
-      return all(e.args);
-    case 'call':
-      if (e.fn.k !== 'global') return undefined;
-      out.calls.add(e.fn.name);
-      return all(e.args);
-    case 'if':
-      return all(e.else === null ? [e.cond, e.then] : [e.cond, e.then, e.else]);
-    case 'seq':
-      return all(e.items);
-    case 'bind':
-      return all(e.values);
-    case 'guarded':
-      // The slow path runs only once one of the guard's names is rebound.
-      for (const g of e.guard) out.guards.add(g);
-      return leafCalls(e.fast, out);
-    case 'async':
-      // Its body runs in a fiber of its own: whether that waits is no matter to this one.
-      return out;
-    default:
-      return undefined;
-  }
-}
-
-/**
- * True when evaluating e calls nothing but inline operations (a guard's
- * fallback aside), and runs no data in the evaluator: its direct code can
- * stand in continuation-passing code as it is.
- */
-export function callsNothing(e: Expr): boolean {
-  const callees = leafCalls(e);
-  return callees !== undefined && callees.calls.size === 0;
-}
-
 export class CpsTranslator {
   private next = 0;
 
@@ -102,10 +40,10 @@ export class CpsTranslator {
 
   /**
    * The continuation-passing code of fn (a function expression), `null` when its
-   * body calls nothing, or undefined when it has a construct without such a form.
+   * body cannot suspend, or undefined when it has a construct without such a form.
    */
   fn(fn: Fn, cx: FnCx, params: t.Identifier[], prologue: t.Statement[], kind: 'lambda' | 'shift body' = 'lambda'): t.Expression | undefined {
-    if (kind === 'lambda' && callsNothing(fn.body)) return t.nullLiteral();
+    if (kind === 'lambda' && !this.em.maySuspend(fn.body)) return t.nullLiteral();
     let body: t.Statement[];
     try {
       body = this.cps(fn.body, cx, RET);

@@ -22,7 +22,8 @@ import * as t from '@babel/types';
 import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
-import { callsNothing, CpsTranslator, leafCalls } from './cps.js';
+import { CpsTranslator } from './cps.js';
+import { callsNothing, leafCalls, programStatus, type Suspends } from './suspends.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -95,6 +96,15 @@ export class Emitter {
     private readonly options: EmitOptions,
   ) {
     this.types = new Annotations(options.target ?? 'js');
+    this.suspends = programStatus(program);
+  }
+
+  /** Which globals may suspend when called (compiler/suspends.ts). */
+  private readonly suspends: Suspends;
+
+  /** Whether evaluating e may suspend, as far as the compiler can tell. */
+  maySuspend(e: Expr): boolean {
+    return leafCalls(e, this.suspends) === undefined;
   }
 
   private readonly cps = new CpsTranslator(this);
@@ -542,7 +552,7 @@ export class Emitter {
     const callees = leafCalls(fn.body);
     if (callees === undefined) return [];
     const cells = (names: Set<Sym>) => t.arrayExpression([...names].map((s) => this.cell(s)));
-    return [cells(new Set([...callees.calls, ...callees.prims])), cells(callees.guards)];
+    return [cells(new Set([...callees.calls, ...callees.prims])), cells(new Set([...callees.walks, ...callees.guards]))];
   }
 
   /** The module a literal `load` becomes an import of, when the output has imports. */

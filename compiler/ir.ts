@@ -23,6 +23,8 @@ export interface Var {
   readonly scope: FnScope;
   /** Parameters are bound on entry; names bound by `=` may still be unbound when read. */
   readonly param: boolean;
+  /** A parameter that a literal `=` in the body may rebind. */
+  rebound?: boolean;
   id: string;
 }
 
@@ -98,6 +100,42 @@ export type Expr = (
   /** A value the emitter has already computed into a JS constant (the continuation-passing translation). */
   | { readonly k: 'js'; readonly name: string }
 ) & { readonly loc?: Loc };
+
+/** The expressions directly inside e, a lambda's or shift's body included. */
+export function children(e: Expr): readonly Expr[] {
+  switch (e.k) {
+    case 'local':
+      return [e.outer];
+    case 'call':
+      return [e.fn, ...e.args];
+    case 'prim':
+    case 'native':
+    case 'do':
+      return e.args;
+    case 'load':
+      return [e.call];
+    case 'single':
+      return [e.e];
+    case 'if':
+      return e.else === null ? [e.cond, e.then] : [e.cond, e.then, e.else];
+    case 'seq':
+      return e.items;
+    case 'lambda':
+    case 'shift':
+      return [e.fn.body];
+    case 'reset':
+    case 'async':
+      return [e.body];
+    case 'bind':
+      return e.values;
+    case 'guarded':
+      return [e.fast, e.slow];
+    case 'select':
+      return e.clauses.flat();
+    default:
+      return [];
+  }
+}
 
 /** Where `def`/`=` put a value: a global cell, or a compiled local. */
 export type Target = { readonly kind: 'global'; readonly name: Sym } | { readonly kind: 'local'; readonly v: Var };

@@ -4,7 +4,7 @@
 // to cells: compiled code keeps the cell of each global it uses and reads it
 // at every use, which is what late binding (spec §5.4) asks for.
 
-import type { Sym, Value } from './values.js';
+import { isFunc, type Sym, type Value } from './values.js';
 
 /** Never equal to any value: the `std` of a cell whose name has no standard binding. */
 const NO_STANDARD = Symbol('no standard binding') as unknown as Value;
@@ -22,6 +22,7 @@ export class Cell {
   set(v: Value): void {
     if (standardBeingDefined?.has(this.name)) this.std = v;
     else if (v !== this.std && this.std !== NO_STANDARD) rebinds.count++;
+    if (v !== this.v && (isFunc(v) || (this.v !== undefined && isFunc(this.v)))) functionRebinds.count++;
     this.v = v;
   }
 }
@@ -42,6 +43,13 @@ export function defineStandard(names: ReadonlySet<Sym> | undefined): void {
  * has moved (the prelude's list functions built into the runtime do).
  */
 export const rebinds = { count: 0 };
+
+/**
+ * Counts changes of globals to or from a function value: whether a compiled
+ * lambda can suspend depends on what the globals it calls hold, and an answer
+ * found since this last moved still stands (runtime/natives.ts, `cannotSuspend`).
+ */
+export const functionRebinds = { count: 0 };
 
 export class Frame {
   private readonly names: Sym[] = [];

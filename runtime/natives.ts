@@ -10,18 +10,18 @@
 import { apply, calls, currentMachine } from './calls.js';
 import { join } from './builtins/lists.js';
 import { typeError } from './builtins/errors.js';
-import { rebinds, type Cell, type Frame } from './frame.js';
-import { Builtin, Cons, Lambda, sym, truthy, VError, type Value } from './values.js';
+import { functionRebinds, rebinds, type Cell, type Frame } from './frame.js';
+import { Builtin, Cons, isFunc, Lambda, sym, truthy, VError, type Sym, type Value } from './values.js';
 import { call0, call1, call2 } from './compiled.js';
 
 /** Globals the prelude's list walkers call, besides themselves. */
-const HELPERS = ['==', 'list?', 'join', 'list', 'head', 'tail', 'nil'].map(sym);
+export const NATIVE_HELPERS: readonly Sym[] = ['==', 'list?', 'join', 'list', 'head', 'tail', 'nil'].map(sym);
 
 const helperCells = new WeakMap<Frame, Cell[]>();
 
 function helpersStandard(global: Frame): boolean {
   let cells = helperCells.get(global);
-  if (cells === undefined) helperCells.set(global, (cells = HELPERS.map((s) => global.cell(s))));
+  if (cells === undefined) helperCells.set(global, (cells = NATIVE_HELPERS.map((s) => global.cell(s))));
   for (const c of cells) if (c.v !== c.std) return false;
   return true;
 }
@@ -59,17 +59,49 @@ export function plainBuiltin(v: Value | undefined): v is Builtin {
 
 /**
  * True when a call of the compiled lambda f cannot suspend, now: its body
- * calls nothing, or only globals that hold builtins which neither suspend nor
- * run other code, with its fast paths' names unchanged. Its direct code may
- * then run where a capture or a wait could otherwise happen.
+ * calls nothing, or only globals whose values cannot suspend either (plain
+ * builtins, data, compiled lambdas for which this holds in turn), with its
+ * fast paths' names unchanged (compiler/suspends.ts). Its direct code may then
+ * run where a capture or a wait could otherwise happen.
+ *
+ * The answer is kept until a global bound to a function changes
+ * (`functionRebinds`); a cycle of calls counts as unable to suspend unless
+ * something else in it can.
  */
 export function cannotSuspend(f: Lambda): boolean {
-  if (f.cps === null) return true;
-  const leaf = f.leaf;
-  if (leaf === undefined) return false;
-  for (const c of leaf.calls) if (!plainBuiltin(c.v)) return false;
+  if (f.cps === null && f.leaf === undefined) return true;
+  if (f.leaf === undefined) return false;
+  if (f.checked === functionRebinds.count) return f.safe;
+  if (checking.has(f)) return true;
+  checking.add(f);
+  let safe = true;
+  try {
+    safe = leafHolds(f);
+  } finally {
+    checking.delete(f);
+  }
+  if (!safe || checking.size === 0) {
+    f.checked = functionRebinds.count;
+    f.safe = safe;
+  }
+  return safe;
+}
+
+/** Lambdas whose check is under way: a call back to one of them is taken to be safe meanwhile. */
+const checking = new Set<Lambda>();
+
+function leafHolds(f: Lambda): boolean {
+  const leaf = f.leaf!;
   for (const c of leaf.guards) if (c.v !== c.std) return false;
+  for (const c of leaf.calls) if (!valueCannotSuspend(c.v)) return false;
   return true;
+}
+
+/** Whether calling v (or the single-element rule on it) cannot suspend. */
+function valueCannotSuspend(v: Value | undefined): boolean {
+  if (v === undefined || !isFunc(v)) return true;
+  if (v instanceof Lambda) return v.code !== undefined && v.partial === undefined && cannotSuspend(v);
+  return plainBuiltin(v);
 }
 
 function plainCallee(f: Value): boolean {

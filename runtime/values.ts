@@ -139,12 +139,13 @@ export class Lambda {
     readonly scope: () => Frame = noScope,
     /**
      * For compiled lambdas: the continuation-passing code run under a reset (runtime/cps.ts);
-     * null when the body calls nothing, so the direct code can run there too.
+     * null when the body cannot suspend (given `leaf`), so the direct code runs there too.
      */
     readonly cps?: Code | null,
     /**
      * For compiled lambdas whose body calls only globals: the cells of those it
      * calls and of those whose guards keep its fast paths (runtime/natives.ts, `cannotSuspend`).
+     * Absent with a null `cps`: the body calls nothing.
      */
     readonly leaf?: { readonly calls: readonly GlobalCell[]; readonly guards: readonly GlobalCell[] },
   ) {
@@ -152,6 +153,9 @@ export class Lambda {
   }
   /** How many arguments `code` takes when it can be called with them directly; -1 otherwise. */
   readonly direct: number;
+  /** The last answer of runtime/natives.ts `cannotSuspend`, and when it was found (functionRebinds.count; -1: never). */
+  checked = -1;
+  safe = false;
 }
 
 /** A global's cell as a lambda's `leaf` sees it (runtime/frame.ts, Cell). */

@@ -25,15 +25,33 @@ const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'p
 const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?', 'async-reset', 'async-shift', 'async', 'aio/let', 'aio/do']);
 
 export function installBuiltins(session: Session, fastPaths: boolean): void {
-  const define: Define = (name, fn) => {
+  installAll(session, (name, fn) => {
     const cell = session.global.cell(sym(name));
-    // A builtin that may suspend the fiber is not plain either: only the evaluator's steps and
-    // continuation-passing code can carry a suspension.
-    const waits = isWaiting(name);
-    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), !DRIVING.has(name) && !waits, waits);
+    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), isPlain(name), isWaiting(name));
     // Compiled fast paths apply while the name still holds this builtin; without them they never do.
     if (fastPaths) cell.std = cell.v;
-  };
+  });
+}
+
+/**
+ * A builtin that may suspend the fiber is not plain either: only the evaluator's steps and
+ * continuation-passing code can carry a suspension.
+ */
+function isPlain(name: string): boolean {
+  return !DRIVING.has(name) && !isWaiting(name);
+}
+
+/**
+ * Every builtin's name, and whether it is plain and leaves the caller's frame alone
+ * (natives.ts, `plainBuiltin`): what the compiler knows of the standard globals (compiler/suspends.ts). No builtin runs, so no session is needed.
+ */
+export function builtinKinds(): ReadonlyMap<string, 'plain' | 'other'> {
+  const kinds = new Map<string, 'plain' | 'other'>();
+  installAll({} as Session, (name) => kinds.set(name, isPlain(name) && !REFLECTIVE.has(name) ? 'plain' : 'other'));
+  return kinds;
+}
+
+function installAll(session: Session, define: Define): void {
   core.install(define);
   lists.install(define);
   arith.install(define);

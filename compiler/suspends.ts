@@ -1,0 +1,226 @@
+// Which code may suspend: the question that decides whether a lambda gets a
+// continuation-passing translation (DESIGN.md, step 3), and what the runtime
+// checks before it lets direct code run where a capture or a wait could happen.
+//
+// A lambda's body "cannot suspend" when every call in it is of a global, and
+// each of those globals is known not to suspend: a plain builtin, data, a
+// function of the bundled prelude or of this module that cannot suspend
+// either. That is an assumption about globals, which are late bound, so such
+// a lambda carries the cells it relies on (its `leaf`), and the runtime checks
+// them before it runs the direct code under a reset or in a fiber that may
+// wait (runtime/natives.ts, `cannotSuspend`); when they no longer hold, the
+// lambda runs as data in the evaluator, which can suspend anywhere.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtinKinds } from '../runtime/builtins/index.js';
+import { NATIVE_HELPERS } from '../runtime/natives.js';
+import { STDLIB_DIR } from '../runtime/session.js';
+import type { Sym } from '../runtime/values.js';
+import { analyze } from './analyze.js';
+import { children, type Expr, type Fn, type PrimOp, type Program, type Var } from './ir.js';
+
+/** The globals an expression may call, and the names whose guards keep its fast paths. */
+export interface Callees {
+  /** Globals called by name (or whose value the single-element rule would call). */
+  readonly calls: Set<Sym>;
+  /** The builtins of inline operations, which their slow paths call. */
+  readonly prims: Set<Sym>;
+  /** The prelude's list walkers called (they must hold their standard values, as guards do). */
+  readonly walks: Set<Sym>;
+  readonly guards: Set<Sym>;
+}
+
+/** Whether a call of a global may suspend, as far as the compiler can tell. */
+export type Suspends = (name: Sym) => boolean;
+
+const emptyCallees = (): Callees => ({ calls: new Set(), prims: new Set(), walks: new Set(), guards: new Set() });
+
+/**
+ * What evaluating e may call, when every call in it is of a global (a named
+ * builtin or function, or an inline operation's own builtin) and, given
+ * `suspends`, none of those may suspend; undefined otherwise. While each of
+ * `calls` holds a value that cannot suspend, each of `prims` a plain builtin
+ * and each of `walks` and `guards` its standard value, e cannot suspend either.
+ */
+export function leafCalls(e: Expr, suspends?: Suspends, out: Callees = emptyCallees(), known: ReadonlySet<Var> = NONE): Callees | undefined {
+  const all = (es: readonly Expr[], k = known) => (es.every((x) => leafCalls(x, suspends, out, k) !== undefined) ? out : undefined);
+  const callsGlobal = (name: Sym) => {
+    if (suspends?.(name) === true) return false;
+    out.calls.add(name);
+    return true;
+  };
+  switch (e.k) {
+    case 'lit':
+    case 'data':
+    case 'global':
+    case 'err':
+    case 'lambda':
+    case 'js':
+      return out;
+    case 'local':
+      return leafCalls(e.outer, suspends, out, known);
+    case 'prim':
+      out.prims.add(e.name);
+      return all(e.args);
+    case 'call':
+      return e.fn.k === 'global' && callsGlobal(e.fn.name) ? all(e.args) : undefined;
+    case 'single':
+      // A global's value is called if it is a function; a literal is the value itself.
+      if (e.e.k === 'global') return callsGlobal(e.e.name) ? out : undefined;
+      if (e.e.k === 'local' && known.has(e.e.v)) return out;
+      return e.e.k === 'lit' || e.e.k === 'data' ? out : undefined;
+    case 'native': {
+      // The prelude's walker (guarded: the built-in walk, or the prelude's own function over
+      // standard helpers) calls only its callback, when that is known.
+      const [f, ...rest] = e.args;
+      out.walks.add(e.name);
+      for (const h of NATIVE_HELPERS) out.guards.add(h);
+      if (f.k === 'global') return callsGlobal(f.name) ? all(rest) : undefined;
+      if (f.k === 'guarded' && f.fast.k === 'lambda') {
+        for (const g of f.guard) out.guards.add(g);
+        return leafCalls(f.fast.fn.body, suspends, out) === undefined ? undefined : all(rest);
+      }
+      return undefined;
+    }
+    case 'if': {
+      // Either branch runs only once the condition is not an Error.
+      if (leafCalls(e.cond, suspends, out, known) === undefined) return undefined;
+      const after = notFunctions(e.cond, known, out);
+      return all(e.else === null ? [e.then] : [e.then, e.else], after);
+    }
+    case 'seq': {
+      // Each item runs only once those before it were not Errors.
+      let k = known;
+      for (const item of e.items) {
+        if (leafCalls(item, suspends, out, k) === undefined) return undefined;
+        k = notFunctions(item, k, out);
+      }
+      return out;
+    }
+    case 'select':
+      return all(e.clauses.flat());
+    case 'bind':
+      return all(e.values);
+    case 'guarded':
+      // The slow path runs only once one of the guard's names is rebound.
+      for (const g of e.guard) out.guards.add(g);
+      return leafCalls(e.fast, suspends, out, known);
+    case 'async':
+      // Its body runs in a fiber of its own: whether that waits is no matter to this one.
+      return out;
+    default:
+      return undefined;
+  }
+}
+
+const NONE: ReadonlySet<Var> = new Set();
+
+/** Inline operations that give an Error for any operand that is not a number (or, for head and tail, a list). */
+const STRICT: ReadonlySet<PrimOp> = new Set(['add', 'sub', 'mul', 'div', 'lt', 'gt', 'le', 'ge', 'neg', 'head', 'tail']);
+
+/**
+ * The parameters known not to hold functions once e has given a value that is
+ * not an Error: those that a standard strict operation in e had as an operand
+ * (its value is an Error otherwise, and so is every strict operation around
+ * it). The operations' names join the guards. Only parameters that `=` never
+ * rebinds qualify: the single-element rule on them then calls nothing.
+ */
+function notFunctions(e: Expr, known: ReadonlySet<Var>, out: Callees): ReadonlySet<Var> {
+  if (e.k === 'guarded') return notFunctions(e.fast, known, out);
+  if (e.k !== 'prim' || !STRICT.has(e.op)) return known;
+  let k = known;
+  for (const a of e.args) {
+    if (a.k === 'local' && a.v.param && !a.v.rebound && !k.has(a.v)) k = new Set([...k, a.v]);
+    else k = notFunctions(a, k, out);
+  }
+  if (k !== known) out.guards.add(e.name);
+  return k;
+}
+
+/**
+ * True when evaluating e calls nothing but inline operations (a guard's
+ * fallback aside), and runs no data in the evaluator: its direct code can
+ * stand in continuation-passing code as it is.
+ */
+export function callsNothing(e: Expr): boolean {
+  const callees = leafCalls(e);
+  return callees !== undefined && callees.calls.size === 0 && callees.walks.size === 0;
+}
+
+/** What a top-level binding gives a global: a function literal, data, or anything else. */
+type Bound = { readonly kind: 'fn'; readonly fn: Fn } | { readonly kind: 'data' } | { readonly kind: 'other' };
+
+/** Every binding of a global in the program, anywhere in it (a `def` in a lambda binds a global too). */
+function globalBindings(forms: readonly Expr[]): Map<Sym, Bound[]> {
+  const found = new Map<Sym, Bound[]>();
+  const unwrap = (e: Expr): Expr => (e.k === 'guarded' ? e.fast : e);
+  const walk = (e: Expr): void => {
+    if (e.k === 'bind') {
+      e.targets.forEach((target, i) => {
+        if (target.kind !== 'global') return;
+        const v = unwrap(e.values[i]);
+        const bound: Bound = v.k === 'lambda' ? { kind: 'fn', fn: v.fn } : v.k === 'lit' || v.k === 'data' ? { kind: 'data' } : { kind: 'other' };
+        found.set(target.name, [...(found.get(target.name) ?? []), bound]);
+      });
+    }
+    children(e).forEach(walk);
+  };
+  forms.forEach(walk);
+  return found;
+}
+
+/**
+ * Which globals the program defines that cannot suspend, given what is known
+ * of the others: each defined once, as data or as a function whose body calls
+ * only globals that cannot suspend (the largest such set, so that recursive
+ * functions qualify).
+ */
+function definedStatus(program: Pick<Program, 'forms'>, outside: Suspends): Suspends {
+  const bindings = globalBindings(program.forms);
+  const fns = new Map<Sym, Fn>();
+  const safe = new Set<Sym>();
+  const decided = new Set<Sym>();
+  for (const [name, bs] of bindings) {
+    decided.add(name);
+    if (bs.length !== 1 || bs[0].kind === 'other') continue;
+    safe.add(name);
+    if (bs[0].kind === 'fn') fns.set(name, bs[0].fn);
+  }
+  const suspends: Suspends = (name) => (decided.has(name) ? !safe.has(name) : outside(name));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, fn] of fns) {
+      if (safe.has(name) && leafCalls(fn.body, suspends) === undefined) {
+        safe.delete(name);
+        changed = true;
+      }
+    }
+  }
+  return suspends;
+}
+
+let standard: Suspends | undefined;
+
+/**
+ * Builtins and the bundled prelude's definitions: a builtin may suspend unless
+ * it is plain; a global that is neither (nor defined in the program) may.
+ */
+function standardStatus(): Suspends {
+  if (standard !== undefined) return standard;
+  const builtins = builtinKinds();
+  const ofBuiltins: Suspends = (name) => builtins.get(name.name) !== 'plain';
+  let prelude: Suspends = ofBuiltins;
+  if (STDLIB_DIR !== undefined) {
+    const path = join(STDLIB_DIR, 'prelude.valk');
+    prelude = definedStatus(analyze(path, readFileSync(path, 'latin1')), ofBuiltins);
+  }
+  standard = prelude;
+  return standard;
+}
+
+/** The suspension status of every global a program may call (see the top of this file). */
+export function programStatus(program: Pick<Program, 'forms'>): Suspends {
+  return definedStatus(program, standardStatus());
+}
+
