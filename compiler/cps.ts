@@ -10,7 +10,9 @@
 // too while the globals it relies on still hold what they held.
 //
 // Sub-expressions that call nothing are emitted by the direct emitter, so the
-// two translations agree on everything but the calls. Each value that outlives
+// two translations agree on everything but the calls; in a lambda's code, so
+// are those that call only globals that cannot suspend, as long as they do
+// (the lambda carries those assumptions, which the runtime checks on entry). Each value that outlives
 // a call is a `const` of the continuation that receives it, so a continuation
 // resumed twice sees the values it was captured with; the direct emitter's
 // temporaries are only ever used between two calls.
@@ -62,13 +64,26 @@ export class CpsTranslator {
    * An expression's continuation-passing code as a function of (k, owed) in the
    * current scope, for a reset's body; undefined when it has no such form.
    */
-  thunk(e: Expr, cx: FnCx): t.Expression | undefined {
+  thunk(e: Expr, cx: FnCx, assumes = cx.assumes): t.Expression | undefined {
+    const outer = cx.assumes;
+    cx.assumes = assumes;
     try {
       return t.arrowFunctionExpression([id('$kk'), id('$owed')], t.blockStatement(this.cps(e, cx, RET)));
     } catch (err) {
       if (err instanceof Untranslatable) return undefined;
       throw err;
+    } finally {
+      cx.assumes = outer;
     }
+  }
+
+  /**
+   * Whether e is emitted by the direct emitter: it calls nothing, or (in a
+   * lambda's code, which runs only while the lambda's assumptions hold) only
+   * globals that cannot suspend, which become the lambda's assumptions.
+   */
+  private direct(e: Expr, cx: FnCx): boolean {
+    return callsNothing(e) || (cx.assumes !== null && this.em.cannotSuspendInto(e, cx.assumes));
   }
 
   private fresh(prefix: string): t.Identifier {
@@ -91,7 +106,7 @@ export class CpsTranslator {
 
   /** The value of e, named, then more code. */
   private value(e: Expr, cx: FnCx, then: (v: t.Identifier) => t.Statement[]): t.Statement[] {
-    if (callsNothing(e)) return this.deliver({ kind: 'then', then }, this.em.expr(e, cx));
+    if (this.direct(e, cx)) return this.deliver({ kind: 'then', then }, this.em.expr(e, cx));
     return this.cps(e, cx, { kind: 'then', then });
   }
 
@@ -152,7 +167,7 @@ export class CpsTranslator {
   }
 
   cps(e: Expr, cx: FnCx, c: Cont): t.Statement[] {
-    if (callsNothing(e)) return this.deliver(c, this.em.expr(e, cx));
+    if (this.direct(e, cx)) return this.deliver(c, this.em.expr(e, cx));
     switch (e.k) {
       case 'call':
         return this.applied(c, e.fn, e.args, cx, (cont, f, args) => this.call(cont, f, args, e, cx));
@@ -240,7 +255,7 @@ export class CpsTranslator {
       case 'shift': {
         const [k, owed] = this.continuation(c);
         // The body as continuation-passing code of k alone, or failing that as a lambda.
-        const body = this.em.cpsCode(e.fn, 'shift body') ?? this.em.expr({ k: 'lambda', fn: e.fn }, cx);
+        const body = this.em.cpsCode(e.fn, 'shift body', undefined, cx.assumes) ?? this.em.expr({ k: 'lambda', fn: e.fn }, cx);
         return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kshift'), [k, owed, body]), e.loc))];
       }
       case 'evalData': {

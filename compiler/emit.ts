@@ -23,7 +23,7 @@ import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
 import { CpsTranslator } from './cps.js';
-import { callsNothing, leafCalls, programStatus, type Suspends } from './suspends.js';
+import { callsNothing, emptyCallees, leafCalls, programStatus, type Callees, type Suspends } from './suspends.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -79,6 +79,11 @@ export class FnCx {
     readonly scope: FnScope | null,
     readonly fn: Fn | null,
     readonly codeName: string | null,
+    /**
+     * In a lambda's continuation-passing code: the globals its calls that cannot suspend
+     * rely on, which then stay direct calls (compiler/cps.ts). Null elsewhere.
+     */
+    public assumes: Callees | null = null,
   ) {}
 }
 
@@ -105,6 +110,14 @@ export class Emitter {
   /** Whether evaluating e may suspend, as far as the compiler can tell. */
   maySuspend(e: Expr): boolean {
     return leafCalls(e, this.suspends) === undefined;
+  }
+
+  /** Whether e cannot suspend; its callees then join `into`. */
+  cannotSuspendInto(e: Expr, into: Callees): boolean {
+    const found = leafCalls(e, this.suspends);
+    if (found === undefined) return false;
+    for (const k of ['calls', 'prims', 'walks', 'guards'] as const) for (const s of found[k]) into[k].add(s);
+    return true;
   }
 
   private readonly cps = new CpsTranslator(this);
@@ -280,8 +293,9 @@ export class Emitter {
         return body === undefined ? this.expr({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx) : this.at(rcall('reset', body), e.loc);
       }
       case 'async': {
-        // The body runs as continuation-passing code, as the whole of a new fiber.
-        const body = this.cps.thunk(e.body, cx);
+        // The body runs as continuation-passing code, as the whole of a new fiber: it goes on
+        // after this code has returned, so it relies on no assumption checked on entry here.
+        const body = this.cps.thunk(e.body, cx, null);
         return body === undefined ? this.expr({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx) : this.at(rcall('spawnAsync', body), e.loc);
       }
       case 'single': {
@@ -367,7 +381,16 @@ export class Emitter {
     let fast: t.Expression;
     const compare = { lt: '<', gt: '>', le: '<=', ge: '>=' } as const;
     const arith = { add: '+', sub: '-', mul: '*' } as const;
-    if (e.op in compare) {
+    if (e.op === 'eq' || e.op === 'ne') {
+      // Where either side is a number, a string or Nil, values are equal exactly when they are
+      // the same JS value (spec §6.1: 64-bit numbers out of the safe
+      // range are BigInts, compared by value).
+      const primitive = (x: t.Expression) =>
+        t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('===', x, t.nullLiteral()));
+      const either = operands.some((x) => t.isNumericLiteral(x) || t.isUnaryExpression(x)) ? [] : [t.logicalExpression('||', primitive(a), primitive(b))];
+      const same = t.binaryExpression(e.op === 'eq' ? '===' : '!==', this.types.value(a), this.types.value(b));
+      fast = t.conditionalExpression([isStd, ...either].reduce((x, y) => t.logicalExpression('&&', x, y)), t.conditionalExpression(same, t.numericLiteral(1), t.numericLiteral(0)), full);
+    } else if (e.op in compare) {
       const op = compare[e.op as keyof typeof compare];
       fast = t.conditionalExpression(all([]), t.conditionalExpression(t.binaryExpression(op, a, b), t.numericLiteral(1), t.numericLiteral(0)), full);
     } else if (e.op in arith) {
@@ -422,10 +445,22 @@ export class Emitter {
   call(e: Expr & { k: 'call' }, cx: FnCx): t.Expression {
     const { head, headExpr, args } = this.callArgs(e, cx);
     const h = id(head);
-    const call =
-      args.length <= 3 ? rcall(`call${args.length}`, h, ...args) : rcall('callN', h, t.arrayExpression(args));
     // An Error in head position is the value; the arguments are not evaluated (spec §4.3).
-    return t.conditionalExpression(isError(assign(head, headExpr)), h, this.reflective(this.at(call, e.loc), cx));
+    const headError = isError(assign(head, headExpr));
+    if (args.length > 4) return t.conditionalExpression(headError, h, this.reflective(this.at(rcall('callN', h, t.arrayExpression(args)), e.loc), cx));
+    // TypeScript output calls through the helper: a lambda's `code` takes any arguments.
+    if (this.options.target === 'ts') return t.conditionalExpression(headError, h, this.reflective(this.at(rcall(`call${args.length}`, h, ...args), e.loc), cx));
+    // A compiled lambda taking these arguments is called right here, so that each call site
+    // has a callee of its own for the JS engine to inline; anything else goes through callN.
+    const temps = args.map((a) => (t.isLiteral(a) ? { value: a } : { value: id(this.temp(cx)), init: a }));
+    const values = temps.map((a) => a.value);
+    const r = this.temp(cx);
+    const direct = t.logicalExpression('&&', t.binaryExpression('instanceof', h, R('Lambda')), t.binaryExpression('===', t.memberExpression(h, id('direct')), t.numericLiteral(args.length)));
+    const code = t.assignmentExpression('=', id(r), t.callExpression(t.memberExpression(h, id('code')), values));
+    const settled = t.conditionalExpression(t.binaryExpression('===', code, R('TAIL')), rcall('settle', id(r)), id(r));
+    const call = t.conditionalExpression(direct, settled, this.at(rcall(`call${args.length}`, h, ...values), e.loc));
+    const inits = temps.flatMap((a) => (a.init === undefined ? [] : [assign((a.value as t.Identifier).name, a.init)]));
+    return t.conditionalExpression(headError, h, seq(...inits, this.reflective(this.at(call, e.loc), cx)));
   }
 
   bind(op: 'def' | '=', targets: Target[], values: Expr[], cx: FnCx): t.Expression {
@@ -514,6 +549,8 @@ export class Emitter {
     // After the formals, partial application passes how many arguments it bound (runtime/calls.ts).
     params.push(this.types.declare(id(`${fn.scope.envId}_bound`), 'number', true));
     const code = this.types.returns(t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body])), 'Value');
+    const assumes = emptyCallees();
+    const cps = this.cpsCode(fn, 'lambda', codeName, assumes);
     return this.at(
       rcall(
         'lambda',
@@ -524,8 +561,8 @@ export class Emitter {
         t.booleanLiteral(fn.rest !== null),
         // The frame the code closes over, for the evaluator to run the body in (under async-reset).
         t.arrowFunctionExpression([], this.frame(fn.scope.parent)),
-        this.cpsCode(fn, 'lambda', codeName) ?? id('undefined'),
-        ...this.leafCells(fn),
+        cps ?? id('undefined'),
+        ...this.leafCells(fn, assumes),
       ),
       fn.loc,
     );
@@ -535,24 +572,30 @@ export class Emitter {
    * The lambda's continuation-passing code, for running under a reset (compiler/cps.ts);
    * `undefined` leaves it to run as data there. The TypeScript target leaves it out.
    */
-  cpsCode(fn: Fn, kind: 'lambda' | 'shift body', codeName = `f${this.nextTemp++}`): t.Expression | undefined {
+  cpsCode(fn: Fn, kind: 'lambda' | 'shift body', codeName = `f${this.nextTemp++}`, assumes: Callees | null = null): t.Expression | undefined {
     if (fn.rest !== null || this.options.target === 'ts') return undefined;
     const params = [...fn.params.map((v) => id(v.id)), id(`${fn.scope.envId}_bound`)];
-    return this.cps.fn(fn, new FnCx(fn.scope, fn, codeName), params, this.frameDeclarations(fn), kind);
+    return this.cps.fn(fn, new FnCx(fn.scope, fn, codeName, assumes), params, this.frameDeclarations(fn), kind);
   }
 
   /**
    * When fn's body calls only globals: the cells of those it calls and of
-   * those whose guards keep its fast paths. While they hold builtins that
+   * those whose guards keep its fast paths. While they hold values that
    * cannot suspend (and the standard values), the direct code runs in a fiber
-   * and under a reset too (runtime/natives.ts, `cannotSuspend`).
+   * and under a reset too (runtime/natives.ts, `cannotSuspend`). Then the
+   * same for the calls its continuation-passing code makes directly
+   * (`assumes`): that code runs only while those hold.
    */
-  private leafCells(fn: Fn): t.Expression[] {
-    if (this.options.target === 'ts' || callsNothing(fn.body)) return [];
-    const callees = leafCalls(fn.body);
-    if (callees === undefined) return [];
-    const cells = (names: Set<Sym>) => t.arrayExpression([...names].map((s) => this.cell(s)));
-    return [cells(new Set([...callees.calls, ...callees.prims])), cells(new Set([...callees.walks, ...callees.guards]))];
+  private leafCells(fn: Fn, assumes: Callees): t.Expression[] {
+    if (this.options.target === 'ts') return [];
+    const cells = (c: Callees) => [
+      t.arrayExpression([...new Set([...c.calls, ...c.prims])].map((s) => this.cell(s))),
+      t.arrayExpression([...new Set([...c.walks, ...c.guards])].map((s) => this.cell(s))),
+    ];
+    const callees = callsNothing(fn.body) ? undefined : leafCalls(fn.body);
+    const assumed = assumes.calls.size + assumes.prims.size + assumes.walks.size + assumes.guards.size > 0 ? cells(assumes) : [];
+    if (callees === undefined) return assumed.length === 0 ? [] : [id('undefined'), id('undefined'), ...assumed];
+    return [...cells(callees), ...assumed];
   }
 
   /** The module a literal `load` becomes an import of, when the output has imports. */

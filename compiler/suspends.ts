@@ -34,7 +34,7 @@ export interface Callees {
 /** Whether a call of a global may suspend, as far as the compiler can tell. */
 export type Suspends = (name: Sym) => boolean;
 
-const emptyCallees = (): Callees => ({ calls: new Set(), prims: new Set(), walks: new Set(), guards: new Set() });
+export const emptyCallees = (): Callees => ({ calls: new Set(), prims: new Set(), walks: new Set(), guards: new Set() });
 
 /**
  * What evaluating e may call, when every call in it is of a global (a named

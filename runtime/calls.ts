@@ -69,6 +69,8 @@ export function applyCompiled(fn: Lambda, args: Value[]): Value {
         return code(args[0], args[1]);
       case 3:
         return code(args[0], args[1], args[2]);
+      case 4:
+        return code(args[0], args[1], args[2], args[3]);
       default:
         return code(...args);
     }

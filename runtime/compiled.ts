@@ -64,8 +64,12 @@ export function lambda(
   cps?: Code | null,
   calls?: readonly Cell[],
   guards?: readonly Cell[],
+  assumedCalls?: readonly Cell[],
+  assumedGuards?: readonly Cell[],
 ): Lambda {
-  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps, calls === undefined ? undefined : { calls, guards: guards! });
+  const leaf = calls === undefined ? undefined : { calls, guards: guards! };
+  const assumes = assumedCalls === undefined ? undefined : { calls: assumedCalls, guards: assumedGuards! };
+  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps, leaf, assumes);
 }
 
 export function err(message: string): VError {
@@ -114,6 +118,13 @@ export function call3(f: Value, a: Value, b: Value, c: Value): Value {
     return r === TAIL ? settle(r) : r;
   }
   return slow(f, [a, b, c]);
+}
+export function call4(f: Value, a: Value, b: Value, c: Value, d: Value): Value {
+  if (f instanceof Lambda && f.direct === 4) {
+    const r = (f.code as (a: Value, b: Value, c: Value, d: Value) => Value)(a, b, c, d);
+    return r === TAIL ? settle(r) : r;
+  }
+  return slow(f, [a, b, c, d]);
 }
 export function callN(f: Value, args: Value[]): Value {
   if (f instanceof Lambda && f.code !== undefined) return settle(applyCompiled(f, args));

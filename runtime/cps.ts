@@ -38,7 +38,7 @@ import { startAsync } from './aio/async.js';
 import { mayWait, nesting, resets as fiberResets, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
-import { cannotSuspend, filter, foldl, map, plainBuiltin, walksDirectly } from './natives.js';
+import { cannotSuspend, cpsHolds, filter, foldl, map, plainBuiltin, walksDirectly } from './natives.js';
 
 /** A continuation of compiled code: takes a value, gives the reset's answer (or a Bounce). */
 export type K = (v: Value) => Value;
@@ -166,7 +166,7 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
       calls.depth -= owed;
       return kret(k, r);
     }
-    if (typeof f.cps === 'function') {
+    if (typeof f.cps === 'function' && cpsHolds(f)) {
       if (++budget > BUDGET) {
         budget = 0;
         return new Bounce(() => callCps(f, k, owed, args)) as unknown as Value;
@@ -203,7 +203,7 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
  * argument array.
  */
 function straightToCps(f: Value, n: number): f is Lambda {
-  return f instanceof Lambda && f.direct === n && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && ++budget <= BUDGET;
+  return f instanceof Lambda && f.direct === n && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && cpsHolds(f) && ++budget <= BUDGET;
 }
 
 /** A builtin kcall would call at once (kplain), a continuation aside. */
@@ -448,7 +448,7 @@ export function enterCode(m: Machine, start: (k: K) => Value): Value | undefined
  */
 export function fiberCall(f: Value, args: Value[]): Value {
   if (!mayWait()) return apply(f, args, currentMachine().global);
-  if (f instanceof Lambda && typeof f.cps === 'function' && f.direct === args.length) {
+  if (f instanceof Lambda && typeof f.cps === 'function' && f.direct === args.length && cpsHolds(f)) {
     return runCps(() => callCps(f, POP, 0, args), 'fiber', true);
   }
   const m = currentMachine();

@@ -8,7 +8,7 @@
 
 import { applyCompiled, calls, settle } from './calls.js';
 import { enterCps } from './cps.js';
-import { cannotSuspend } from './natives.js';
+import { cannotSuspend, cpsHolds } from './natives.js';
 import { nesting, suspend, WAIT } from './fibers.js';
 import { Frame } from './frame.js';
 import {
@@ -167,7 +167,7 @@ export class Machine implements Control {
       if (fn.code === undefined) return this.applyLambda(fn, args);
       // Under a prompt, compiled code that may suspend runs in continuation-passing style, or as data.
       if (this.resets > 0 && !cannotSuspend(fn)) {
-        const answer = typeof fn.cps === 'function' && fn.direct === args.length ? enterCps(this, fn, args) : undefined;
+        const answer = typeof fn.cps === 'function' && fn.direct === args.length && cpsHolds(fn) ? enterCps(this, fn, args) : undefined;
         if (answer === undefined) return this.applyLambda(asData(fn), args);
         this.ret(answer);
         return PENDING;

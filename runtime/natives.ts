@@ -11,7 +11,7 @@ import { apply, calls, currentMachine } from './calls.js';
 import { join } from './builtins/lists.js';
 import { typeError } from './builtins/errors.js';
 import { functionRebinds, rebinds, type Cell, type Frame } from './frame.js';
-import { Builtin, Cons, isFunc, Lambda, sym, truthy, VError, type Sym, type Value } from './values.js';
+import { Builtin, Cons, isFunc, Lambda, sym, truthy, VError, type Assumptions, type Sym, type Value } from './values.js';
 import { call0, call1, call2 } from './compiled.js';
 
 /** Globals the prelude's list walkers call, besides themselves. */
@@ -72,14 +72,7 @@ export function cannotSuspend(f: Lambda): boolean {
   if (f.cps === null && f.leaf === undefined) return true;
   if (f.leaf === undefined) return false;
   if (f.checked === functionRebinds.count) return f.safe;
-  if (checking.has(f)) return true;
-  checking.add(f);
-  let safe = true;
-  try {
-    safe = leafHolds(f);
-  } finally {
-    checking.delete(f);
-  }
+  const safe = checked(f, f.leaf);
   if (!safe || checking.size === 0) {
     f.checked = functionRebinds.count;
     f.safe = safe;
@@ -87,13 +80,37 @@ export function cannotSuspend(f: Lambda): boolean {
   return safe;
 }
 
+/**
+ * Whether f's continuation-passing code may run: the calls it makes directly
+ * (compiler/cps.ts) still cannot suspend. When they can, f runs as data.
+ */
+export function cpsHolds(f: Lambda): boolean {
+  if (f.assumes === undefined) return true;
+  if (f.cpsChecked === functionRebinds.count) return f.cpsSafe;
+  const safe = checked(f, f.assumes);
+  if (!safe || checking.size === 0) {
+    f.cpsChecked = functionRebinds.count;
+    f.cpsSafe = safe;
+  }
+  return safe;
+}
+
 /** Lambdas whose check is under way: a call back to one of them is taken to be safe meanwhile. */
 const checking = new Set<Lambda>();
 
-function leafHolds(f: Lambda): boolean {
-  const leaf = f.leaf!;
-  for (const c of leaf.guards) if (c.v !== c.std) return false;
-  for (const c of leaf.calls) if (!valueCannotSuspend(c.v)) return false;
+function checked(f: Lambda, what: Assumptions): boolean {
+  if (checking.has(f)) return true;
+  checking.add(f);
+  try {
+    return holds(what);
+  } finally {
+    checking.delete(f);
+  }
+}
+
+function holds(what: Assumptions): boolean {
+  for (const c of what.guards) if (c.v !== c.std) return false;
+  for (const c of what.calls) if (!valueCannotSuspend(c.v)) return false;
   return true;
 }
 

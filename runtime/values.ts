@@ -147,15 +147,29 @@ export class Lambda {
      * calls and of those whose guards keep its fast paths (runtime/natives.ts, `cannotSuspend`).
      * Absent with a null `cps`: the body calls nothing.
      */
-    readonly leaf?: { readonly calls: readonly GlobalCell[]; readonly guards: readonly GlobalCell[] },
+    readonly leaf?: Assumptions,
+    /**
+     * For compiled lambdas whose continuation-passing code calls some globals
+     * directly: those cells, which must hold values that cannot suspend, and the
+     * guards of that code's fast paths (runtime/natives.ts, `cpsHolds`).
+     */
+    readonly assumes?: Assumptions,
   ) {
     this.direct = code !== undefined && !rest ? arity : -1;
   }
   /** How many arguments `code` takes when it can be called with them directly; -1 otherwise. */
   readonly direct: number;
-  /** The last answer of runtime/natives.ts `cannotSuspend`, and when it was found (functionRebinds.count; -1: never). */
+  /** The last answers of runtime/natives.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count; -1: never). */
   checked = -1;
   safe = false;
+  cpsChecked = -1;
+  cpsSafe = false;
+}
+
+/** Globals a compiled lambda's code relies on: `calls` must not suspend, `guards` must hold their standard values. */
+export interface Assumptions {
+  readonly calls: readonly GlobalCell[];
+  readonly guards: readonly GlobalCell[];
 }
 
 /** A global's cell as a lambda's `leaf` sees it (runtime/frame.ts, Cell). */
