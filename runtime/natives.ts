@@ -70,14 +70,7 @@ export function plainBuiltin(v: Value | undefined): v is Builtin {
  */
 export function cannotSuspend(f: Lambda): boolean {
   if (f.cps === null && f.leaf === undefined) return true;
-  if (f.leaf === undefined) return false;
-  if (f.checked === functionRebinds.count) return f.safe;
-  const safe = checked(f, f.leaf);
-  if (!safe || checking.size === 0) {
-    f.checked = functionRebinds.count;
-    f.safe = safe;
-  }
-  return safe;
+  return f.leaf !== undefined && remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
 }
 
 /**
@@ -85,14 +78,19 @@ export function cannotSuspend(f: Lambda): boolean {
  * (compiler/cps.ts) still cannot suspend. When they can, f runs as data.
  */
 export function cpsHolds(f: Lambda): boolean {
-  if (f.assumes === undefined) return true;
-  if (f.cpsChecked === functionRebinds.count) return f.cpsSafe;
-  const safe = checked(f, f.assumes);
-  if (!safe || checking.size === 0) {
-    f.cpsChecked = functionRebinds.count;
-    f.cpsSafe = safe;
+  return f.assumes === undefined || remembered(f, f.assumes, (f.cpsCheck ??= { at: -1, ok: false }));
+}
+
+/** A check of f's assumptions, answered from `memo` while no function-valued global has changed. */
+function remembered(f: Lambda, what: Assumptions, memo: { at: number; ok: boolean }): boolean {
+  if (memo.at === functionRebinds.count) return memo.ok;
+  const ok = checked(f, what);
+  // A success found while an outer check is under way may rest on that one's assumption.
+  if (!ok || checking.size === 0) {
+    memo.at = functionRebinds.count;
+    memo.ok = ok;
   }
-  return safe;
+  return ok;
 }
 
 /** Lambdas whose check is under way: a call back to one of them is taken to be safe meanwhile. */
@@ -125,29 +123,54 @@ function plainCallee(f: Value): boolean {
   return !(f instanceof Builtin && f.reflective) && !(f instanceof VError);
 }
 
+/**
+ * What one level of map or filter gives its `join` as the first argument: the
+ * one-cell list of a value (the common case, kept as the value itself), Nil
+ * (SKIP), or anything else (an Error), kept aside by level.
+ */
+const SKIP = Symbol('nothing') as unknown as Value;
+const ASIDE = Symbol('see aside') as unknown as Value;
+
+interface Levels {
+  readonly firsts: Value[];
+  aside?: Map<number, Value>;
+}
+
 /** Joins results from the last level back to the first, as each level's `join` does. */
-function joinBack(firsts: Value[], rest: Value): Value {
+function joinBack(levels: Levels, rest: Value): Value {
+  const { firsts, aside } = levels;
   let acc = rest;
-  for (let i = firsts.length - 1; i >= 0; i--) acc = join([firsts[i], acc]);
+  for (let i = firsts.length - 1; i >= 0; i--) {
+    const v = firsts[i];
+    // join of Nil or of one cell before a list, without join's general walk.
+    if (acc === null || acc instanceof Cons) {
+      if (v === SKIP) continue;
+      if (v !== ASIDE) {
+        acc = new Cons(v, acc, true);
+        continue;
+      }
+    }
+    acc = join([v === SKIP ? null : v === ASIDE ? aside!.get(i)! : new Cons(v, null, true), acc]);
+  }
   return acc;
 }
 
 /**
  * map and filter: one level of the prelude's recursion per element, each level
- * calling f once and giving the first argument of its `join`.
+ * calling f once and giving the first argument of its `join` (`first` records it).
  */
-function walk(name: 'map' | 'filter', std: Value, f: Value, l: Value, first: (cell: Cons, result: Value) => Value): Value {
+function walk(name: 'map' | 'filter', std: Value, f: Value, l: Value, first: (levels: Levels, cell: Cons, result: Value) => void): Value {
   const global = currentMachine().global;
   if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, l], global);
   if (l === null) return null;
   if (!(l instanceof Cons)) return notAList(l);
   const base = calls.depth;
-  const firsts: Value[] = [];
+  const levels: Levels = { firsts: [] };
   const epoch = rebinds.count;
   let rest: Value = null;
   for (let c: Cons | null = l; c !== null; c = c.tail) {
-    calls.depth = base + firsts.length + 1;
-    firsts.push(first(c, call1(f, c.head)));
+    calls.depth = base + levels.firsts.length + 1;
+    first(levels, c, call1(f, c.head));
     if (rebinds.count !== epoch) {
       // The level that made this call goes on with whatever `map` (or `filter`) and `tail` are now.
       rest = apply(current(global, name), [f, apply(current(global, 'tail'), [c], global)], global);
@@ -155,16 +178,21 @@ function walk(name: 'map' | 'filter', std: Value, f: Value, l: Value, first: (ce
     }
   }
   calls.depth = base;
-  return joinBack(firsts, rest);
+  return joinBack(levels, rest);
 }
 
 export function map(std: Value, f: Value, l: Value): Value {
-  return walk('map', std, f, l, (_cell, result) => new Cons(result, null, true));
+  return walk('map', std, f, l, (levels, _cell, result) => void levels.firsts.push(result));
 }
 
 export function filter(std: Value, f: Value, l: Value): Value {
-  // The level's `if`: an Error condition is the value join receives.
-  return walk('filter', std, f, l, (cell, keep) => (keep instanceof VError ? keep : truthy(keep) ? new Cons(cell.head, null, true) : null));
+  return walk('filter', std, f, l, (levels, cell, keep) => {
+    // The level's `if`: an Error condition is the value join receives.
+    if (keep instanceof VError) {
+      (levels.aside ??= new Map()).set(levels.firsts.length, keep);
+      levels.firsts.push(ASIDE);
+    } else levels.firsts.push(truthy(keep) ? cell.head : SKIP);
+  });
 }
 
 export function foldl(std: Value, f: Value, z: Value, l: Value): Value {

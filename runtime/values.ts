@@ -159,11 +159,9 @@ export class Lambda {
   }
   /** How many arguments `code` takes when it can be called with them directly; -1 otherwise. */
   readonly direct: number;
-  /** The last answers of runtime/natives.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count; -1: never). */
-  checked = -1;
-  safe = false;
-  cpsChecked = -1;
-  cpsSafe = false;
+  /** The last answers of runtime/natives.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
+  leafCheck?: { at: number; ok: boolean };
+  cpsCheck?: { at: number; ok: boolean };
 }
 
 /** Globals a compiled lambda's code relies on: `calls` must not suspend, `guards` must hold their standard values. */
