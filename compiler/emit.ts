@@ -582,7 +582,7 @@ export class Emitter {
    * When fn's body calls only globals: the cells of those it calls and of
    * those whose guards keep its fast paths. While they hold values that
    * cannot suspend (and the standard values), the direct code runs in a fiber
-   * and under a reset too (runtime/natives.ts, `cannotSuspend`). Then the
+   * and under a reset too (runtime/suspends.ts, `cannotSuspend`). Then the
    * same for the calls its continuation-passing code makes directly
    * (`assumes`): that code runs only while those hold.
    */

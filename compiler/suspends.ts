@@ -8,7 +8,7 @@
 // either. That is an assumption about globals, which are late bound, so such
 // a lambda carries the cells it relies on (its `leaf`), and the runtime checks
 // them before it runs the direct code under a reset or in a fiber that may
-// wait (runtime/natives.ts, `cannotSuspend`); when they no longer hold, the
+// wait (runtime/suspends.ts, `cannotSuspend`); when they no longer hold, the
 // lambda runs as data in the evaluator, which can suspend anywhere.
 
 import { readFileSync } from 'node:fs';

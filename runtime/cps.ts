@@ -38,7 +38,8 @@ import { startAsync } from './aio/async.js';
 import { mayWait, nesting, resets as fiberResets, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
-import { cannotSuspend, cpsHolds, filter, foldl, map, plainBuiltin, walksDirectly } from './natives.js';
+import { filter, foldl, map, walksDirectly } from './natives.js';
+import { cannotSuspend, cpsHolds, plainBuiltin } from './suspends.js';
 
 /** A continuation of compiled code: takes a value, gives the reset's answer (or a Bounce). */
 export type K = (v: Value) => Value;

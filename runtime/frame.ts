@@ -47,7 +47,7 @@ export const rebinds = { count: 0 };
 /**
  * Counts changes of globals to or from a function value: whether a compiled
  * lambda can suspend depends on what the globals it calls hold, and an answer
- * found since this last moved still stands (runtime/natives.ts, `cannotSuspend`).
+ * found since this last moved still stands (runtime/suspends.ts, `cannotSuspend`).
  */
 export const functionRebinds = { count: 0 };
 

@@ -8,7 +8,7 @@
 
 import { applyCompiled, calls, settle } from './calls.js';
 import { enterCps } from './cps.js';
-import { cannotSuspend, cpsHolds } from './natives.js';
+import { cannotSuspend, cpsHolds } from './suspends.js';
 import { nesting, suspend, WAIT } from './fibers.js';
 import { Frame } from './frame.js';
 import {

@@ -10,8 +10,9 @@
 import { apply, calls, currentMachine } from './calls.js';
 import { join } from './builtins/lists.js';
 import { typeError } from './builtins/errors.js';
-import { functionRebinds, rebinds, type Cell, type Frame } from './frame.js';
-import { Builtin, Cons, isFunc, Lambda, sym, truthy, VError, type Assumptions, type Sym, type Value } from './values.js';
+import { rebinds, type Cell, type Frame } from './frame.js';
+import { Builtin, Cons, Lambda, sym, truthy, VError, type Sym, type Value } from './values.js';
+import { cannotSuspend, plainBuiltin } from './suspends.js';
 import { call0, call1, call2 } from './compiled.js';
 
 /** Globals the prelude's list walkers call, besides themselves. */
@@ -50,73 +51,6 @@ function current(global: Frame, name: string): Value {
 export function walksDirectly(f: Value): boolean {
   const direct = (f instanceof Lambda && f.code !== undefined && f.partial === undefined && cannotSuspend(f)) || plainBuiltin(f);
   return direct && helpersStandard(currentMachine().global);
-}
-
-/** A builtin that neither looks at the caller's frame nor drives the evaluator (so it cannot suspend). */
-export function plainBuiltin(v: Value | undefined): v is Builtin {
-  return v instanceof Builtin && v.plain && !v.reflective;
-}
-
-/**
- * True when a call of the compiled lambda f cannot suspend, now: its body
- * calls nothing, or only globals whose values cannot suspend either (plain
- * builtins, data, compiled lambdas for which this holds in turn), with its
- * fast paths' names unchanged (compiler/suspends.ts). Its direct code may then
- * run where a capture or a wait could otherwise happen.
- *
- * The answer is kept until a global bound to a function changes
- * (`functionRebinds`); a cycle of calls counts as unable to suspend unless
- * something else in it can.
- */
-export function cannotSuspend(f: Lambda): boolean {
-  if (f.cps === null && f.leaf === undefined) return true;
-  return f.leaf !== undefined && remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
-}
-
-/**
- * Whether f's continuation-passing code may run: the calls it makes directly
- * (compiler/cps.ts) still cannot suspend. When they can, f runs as data.
- */
-export function cpsHolds(f: Lambda): boolean {
-  return f.assumes === undefined || remembered(f, f.assumes, (f.cpsCheck ??= { at: -1, ok: false }));
-}
-
-/** A check of f's assumptions, answered from `memo` while no function-valued global has changed. */
-function remembered(f: Lambda, what: Assumptions, memo: { at: number; ok: boolean }): boolean {
-  if (memo.at === functionRebinds.count) return memo.ok;
-  const ok = checked(f, what);
-  // A success found while an outer check is under way may rest on that one's assumption.
-  if (!ok || checking.size === 0) {
-    memo.at = functionRebinds.count;
-    memo.ok = ok;
-  }
-  return ok;
-}
-
-/** Lambdas whose check is under way: a call back to one of them is taken to be safe meanwhile. */
-const checking = new Set<Lambda>();
-
-function checked(f: Lambda, what: Assumptions): boolean {
-  if (checking.has(f)) return true;
-  checking.add(f);
-  try {
-    return holds(what);
-  } finally {
-    checking.delete(f);
-  }
-}
-
-function holds(what: Assumptions): boolean {
-  for (const c of what.guards) if (c.v !== c.std) return false;
-  for (const c of what.calls) if (!valueCannotSuspend(c.v)) return false;
-  return true;
-}
-
-/** Whether calling v (or the single-element rule on it) cannot suspend. */
-function valueCannotSuspend(v: Value | undefined): boolean {
-  if (v === undefined || !isFunc(v)) return true;
-  if (v instanceof Lambda) return v.code !== undefined && v.partial === undefined && cannotSuspend(v);
-  return plainBuiltin(v);
 }
 
 function plainCallee(f: Value): boolean {

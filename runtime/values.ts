@@ -144,14 +144,14 @@ export class Lambda {
     readonly cps?: Code | null,
     /**
      * For compiled lambdas whose body calls only globals: the cells of those it
-     * calls and of those whose guards keep its fast paths (runtime/natives.ts, `cannotSuspend`).
+     * calls and of those whose guards keep its fast paths (runtime/suspends.ts, `cannotSuspend`).
      * Absent with a null `cps`: the body calls nothing.
      */
     readonly leaf?: Assumptions,
     /**
      * For compiled lambdas whose continuation-passing code calls some globals
      * directly: those cells, which must hold values that cannot suspend, and the
-     * guards of that code's fast paths (runtime/natives.ts, `cpsHolds`).
+     * guards of that code's fast paths (runtime/suspends.ts, `cpsHolds`).
      */
     readonly assumes?: Assumptions,
   ) {
@@ -159,7 +159,7 @@ export class Lambda {
   }
   /** How many arguments `code` takes when it can be called with them directly; -1 otherwise. */
   readonly direct: number;
-  /** The last answers of runtime/natives.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
+  /** The last answers of runtime/suspends.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
   leafCheck?: { at: number; ok: boolean };
   cpsCheck?: { at: number; ok: boolean };
 }
