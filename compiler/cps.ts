@@ -12,10 +12,10 @@
 // Sub-expressions that call nothing are emitted by the direct emitter, so the
 // two translations agree on everything but the calls; in a lambda's code, so
 // are those that call only globals that cannot suspend, as long as they do
-// (the lambda carries those assumptions, which the runtime checks on entry). Each value that outlives
-// a call is a `const` of the continuation that receives it, so a continuation
-// resumed twice sees the values it was captured with; the direct emitter's
-// temporaries are only ever used between two calls.
+// (the lambda carries those assumptions, which the runtime checks on entry).
+// Each value that outlives a call is a `const` of the continuation that
+// receives it, so a continuation resumed twice sees the values it was captured
+// with; the direct emitter's temporaries are only ever used between two calls.
 
 import * as t from '@babel/types';
 import type { Emitter, FnCx } from './emit.js';

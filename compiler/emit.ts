@@ -23,7 +23,7 @@ import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
 import { CpsTranslator } from './cps.js';
-import { callsNothing, emptyCallees, leafCalls, programStatus, type Callees, type Suspends } from './suspends.js';
+import { callsNothing, emptyCallees, leafCalls, noCalls, programStatus, type Callees, type Suspends } from './suspends.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -383,8 +383,8 @@ export class Emitter {
     const arith = { add: '+', sub: '-', mul: '*' } as const;
     if (e.op === 'eq' || e.op === 'ne') {
       // Where either side is a number, a string or Nil, values are equal exactly when they are
-      // the same JS value (spec §6.1: 64-bit numbers out of the safe
-      // range are BigInts, compared by value).
+      // the same JS value (spec §6.1: 64-bit numbers out of the safe range are BigInts,
+      // compared by value).
       const primitive = (x: t.Expression) =>
         t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('===', x, t.nullLiteral()));
       const either = operands.some((x) => t.isNumericLiteral(x) || t.isUnaryExpression(x)) ? [] : [t.logicalExpression('||', primitive(a), primitive(b))];
@@ -451,7 +451,7 @@ export class Emitter {
     // TypeScript output calls through the helper: a lambda's `code` takes any arguments.
     if (this.options.target === 'ts') return t.conditionalExpression(headError, h, this.reflective(this.at(rcall(`call${args.length}`, h, ...args), e.loc), cx));
     // A compiled lambda taking these arguments is called right here, so that each call site
-    // has a callee of its own for the JS engine to inline; anything else goes through callN.
+    // has a callee of its own for the JS engine to inline; anything else goes through the helper.
     const temps = args.map((a) => (t.isLiteral(a) ? { value: a } : { value: id(this.temp(cx)), init: a }));
     const values = temps.map((a) => a.value);
     const r = this.temp(cx);
@@ -592,7 +592,8 @@ export class Emitter {
       t.arrayExpression([...new Set([...c.calls, ...c.prims])].map((s) => this.cell(s))),
       t.arrayExpression([...new Set([...c.walks, ...c.guards])].map((s) => this.cell(s))),
     ];
-    const callees = callsNothing(fn.body) ? undefined : leafCalls(fn.body);
+    const found = leafCalls(fn.body);
+    const callees = found === undefined || noCalls(found) ? undefined : found;
     const assumed = assumes.calls.size + assumes.prims.size + assumes.walks.size + assumes.guards.size > 0 ? cells(assumes) : [];
     if (callees === undefined) return assumed.length === 0 ? [] : [id('undefined'), id('undefined'), ...assumed];
     return [...cells(callees), ...assumed];

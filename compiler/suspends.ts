@@ -145,7 +145,12 @@ function notFunctions(e: Expr, known: ReadonlySet<Var>, out: Callees): ReadonlyS
  */
 export function callsNothing(e: Expr): boolean {
   const callees = leafCalls(e);
-  return callees !== undefined && callees.calls.size === 0 && callees.walks.size === 0;
+  return callees !== undefined && noCalls(callees);
+}
+
+/** Callees of an expression that calls nothing (inline operations aside). */
+export function noCalls(c: Callees): boolean {
+  return c.calls.size === 0 && c.walks.size === 0;
 }
 
 /** What a top-level binding gives a global: a function literal, data, or anything else. */

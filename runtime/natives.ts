@@ -12,7 +12,7 @@ import { join } from './builtins/lists.js';
 import { typeError } from './builtins/errors.js';
 import { rebinds, type Cell, type Frame } from './frame.js';
 import { Builtin, Cons, Lambda, sym, truthy, VError, type Sym, type Value } from './values.js';
-import { cannotSuspend, plainBuiltin } from './suspends.js';
+import { functionCannotSuspend } from './suspends.js';
 import { call0, call1, call2 } from './compiled.js';
 
 /** Globals the prelude's list walkers call, besides themselves. */
@@ -39,20 +39,19 @@ function current(global: Frame, name: string): Value {
 }
 
 /**
+ * Whether a walk with f can run here from continuation-passing code: f is a
+ * function that cannot suspend (runtime/suspends.ts), and neither can the
+ * helpers, which are the standard ones.
+ */
+export function walksDirectly(f: Value): boolean {
+  return functionCannotSuspend(f) && helpersStandard(currentMachine().global);
+}
+
+/**
  * f is called here only if it is an ordinary callee: not a builtin that needs the
  * walker's own frame, and not an Error (which, in head position, is the value of
  * the call itself rather than a call of a non-function).
  */
-/**
- * Whether a walk with f can run here from continuation-passing code: f cannot
- * suspend (a compiled lambda that calls nothing, or a builtin that does not drive
- * the evaluator), and neither can the helpers, which are the standard ones.
- */
-export function walksDirectly(f: Value): boolean {
-  const direct = (f instanceof Lambda && f.code !== undefined && f.partial === undefined && cannotSuspend(f)) || plainBuiltin(f);
-  return direct && helpersStandard(currentMachine().global);
-}
-
 function plainCallee(f: Value): boolean {
   return !(f instanceof Builtin && f.reflective) && !(f instanceof VError);
 }

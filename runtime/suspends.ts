@@ -70,7 +70,11 @@ function holds(what: Assumptions): boolean {
 
 /** Whether calling v (or the single-element rule on it) cannot suspend. */
 function valueCannotSuspend(v: Value | undefined): boolean {
-  if (v === undefined || !isFunc(v)) return true;
+  return v === undefined || !isFunc(v) || functionCannotSuspend(v);
+}
+
+/** Whether v is a function whose calls cannot suspend: a plain builtin, or compiled code for which `cannotSuspend` holds. */
+export function functionCannotSuspend(v: Value): boolean {
   if (v instanceof Lambda) return v.code !== undefined && v.partial === undefined && cannotSuspend(v);
   return plainBuiltin(v);
 }

@@ -3,6 +3,7 @@
 import type { Session } from '../session.js';
 import { isWaiting } from '../fibers.js';
 import { Builtin, sym, type BuiltinFn } from '../values.js';
+import { plainBuiltin } from '../suspends.js';
 import * as aio from '../aio/builtins.js';
 import * as files from '../aio/files.js';
 import * as http from '../aio/http.js';
@@ -27,27 +28,27 @@ const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth'
 export function installBuiltins(session: Session, fastPaths: boolean): void {
   installAll(session, (name, fn) => {
     const cell = session.global.cell(sym(name));
-    cell.v = new Builtin(name, fn, REFLECTIVE.has(name), isPlain(name), isWaiting(name));
+    cell.v = builtin(name, fn);
     // Compiled fast paths apply while the name still holds this builtin; without them they never do.
     if (fastPaths) cell.std = cell.v;
   });
 }
 
-/**
- * A builtin that may suspend the fiber is not plain either: only the evaluator's steps and
- * continuation-passing code can carry a suspension.
- */
-function isPlain(name: string): boolean {
-  return !DRIVING.has(name) && !isWaiting(name);
+function builtin(name: string, fn: BuiltinFn): Builtin {
+  const waits = isWaiting(name);
+  // A builtin that may suspend the fiber is not plain either: only the evaluator's steps and
+  // continuation-passing code can carry a suspension.
+  return new Builtin(name, fn, REFLECTIVE.has(name), !DRIVING.has(name) && !waits, waits);
 }
 
 /**
- * Every builtin's name, and whether it is plain and leaves the caller's frame alone
- * (natives.ts, `plainBuiltin`): what the compiler knows of the standard globals (compiler/suspends.ts). No builtin runs, so no session is needed.
+ * Every builtin's name, and whether it is plain and leaves the caller's frame
+ * alone (runtime/suspends.ts, `plainBuiltin`): what the compiler knows of the
+ * standard globals (compiler/suspends.ts). No builtin runs, so no session is needed.
  */
 export function builtinKinds(): ReadonlyMap<string, 'plain' | 'other'> {
   const kinds = new Map<string, 'plain' | 'other'>();
-  installAll({} as Session, (name) => kinds.set(name, isPlain(name) && !REFLECTIVE.has(name) ? 'plain' : 'other'));
+  installAll({} as Session, (name, fn) => kinds.set(name, plainBuiltin(builtin(name, fn)) ? 'plain' : 'other'));
   return kinds;
 }
 
