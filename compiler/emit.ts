@@ -388,8 +388,12 @@ export class Emitter {
       const primitive = (x: t.Expression) =>
         t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('===', x, t.nullLiteral()));
       const either = operands.some((x) => t.isNumericLiteral(x) || t.isUnaryExpression(x)) ? [] : [t.logicalExpression('||', primitive(a), primitive(b))];
-      const same = t.binaryExpression(e.op === 'eq' ? '===' : '!==', this.types.value(a), this.types.value(b));
-      fast = t.conditionalExpression([isStd, ...either].reduce((x, y) => t.logicalExpression('&&', x, y)), t.conditionalExpression(same, t.numericLiteral(1), t.numericLiteral(0)), full);
+      // The same JS value is always equal to itself (the builtin asks that first too); otherwise
+      // a primitive on either side settles it.
+      const [yes, no] = e.op === 'eq' ? [1, 0] : [0, 1];
+      const identical = t.binaryExpression('===', this.types.value(a), this.types.value(b));
+      const differ = either.length === 0 ? t.numericLiteral(no) : t.conditionalExpression(either[0], t.numericLiteral(no), full);
+      fast = t.conditionalExpression(isStd, t.conditionalExpression(identical, t.numericLiteral(yes), differ), full);
     } else if (e.op in compare) {
       const op = compare[e.op as keyof typeof compare];
       fast = t.conditionalExpression(all([]), t.conditionalExpression(t.binaryExpression(op, a, b), t.numericLiteral(1), t.numericLiteral(0)), full);
@@ -399,6 +403,11 @@ export class Emitter {
       const safe = t.callExpression(R('isSafeInteger'), [assign(r, t.binaryExpression(op, a, b))]);
       const result = e.op === 'mul' ? t.binaryExpression('+', id(r), t.numericLiteral(0)) : id(r);
       fast = t.conditionalExpression(all([safe]), result, full);
+    } else if (e.op === 'div') {
+      // Truncating division of safe integers is exact this way; a divisor <= 0 is the builtin's Error.
+      const positive = t.binaryExpression('>', b, t.numericLiteral(0));
+      const quotient = t.binaryExpression('+', t.binaryExpression('/', t.binaryExpression('-', a, t.binaryExpression('%', a, b)), b), t.numericLiteral(0));
+      fast = t.conditionalExpression(all([positive]), quotient, full);
     } else fast = full;
     // The head is evaluated first; an Error there is the value and the operands are not evaluated.
     const headError = t.logicalExpression('&&', t.binaryExpression('!==', assign(h, head), std), isError(id(h)));

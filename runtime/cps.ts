@@ -176,14 +176,7 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
     }
   }
   if (f instanceof Builtin) {
-    // A continuation resumed in tail position of a shift body: its answer is the body's,
-    // so it goes on in this trampoline. Elsewhere it runs on a trampoline of its own
-    // (Continuation.resumeFrom), which is quicker than a reset frame, but a fiber
-    // cannot wait inside it.
-    if (k === POP && f instanceof Continuation && args.length === 1) {
-      calls.depth -= owed;
-      return f.resume(args[0]);
-    }
+    if (f instanceof Continuation && args.length === 1) return f.resumeWith(k, owed, args[0]);
     if (f.waits) return kwait(k, owed, f, args);
     if (f.reflective) {
       pendingK = k;
@@ -218,6 +211,7 @@ export function kcall0(k: K, owed: number, f: Value): Value {
 }
 export function kcall1(k: K, owed: number, f: Value, a: Value): Value {
   if (straightToCps(f, 1)) return (f.cps as CpsCode)(k, owed, a);
+  if (f instanceof Continuation) return f.resumeWith(k, owed, a);
   if (plainCall(f)) return kplain(k, owed, f, [a]);
   return kcall(k, owed, f, [a]);
 }
@@ -328,6 +322,21 @@ class Continuation extends Builtin {
   resume(v: Value): Value {
     calls.depth += this.captured;
     return this.k(v);
+  }
+  /**
+   * Called from continuation-passing code, whose rest is k. In tail position of a
+   * shift body (k is POP) its answer is the body's, so it goes on in this
+   * trampoline. Elsewhere it runs on a trampoline of its own, which is quicker
+   * than a reset frame, but a fiber cannot wait inside it.
+   */
+  resumeWith(k: K, owed: number, v: Value): Value {
+    if (k === POP) {
+      calls.depth -= owed;
+      return this.resume(v);
+    }
+    const r = this.resumeFrom(currentMachine(), v);
+    calls.depth -= owed;
+    return kret(k, r);
   }
   /** Called as a function: on a trampoline of its own, unless it is the last thing a shift body does (see cpsShift). */
   private resumeFrom(m: Machine, v: Value): Value {
