@@ -12,6 +12,16 @@ export type Status = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled
 /** The Error a wait for a cancelled handle gives (spec §10.3). */
 export const CANCELLED = 'async operation cancelled';
 
+/**
+ * list with x at its end. A first element makes a one-element array: a push on
+ * an empty one reserves room for 16, and most handles have one observer or none.
+ */
+function append<T>(list: T[] | null, x: T): T[] {
+  if (list === null) return [x];
+  list.push(x);
+  return list;
+}
+
 export class Handle extends HostValue {
   private state: Status;
   /** The result when completed, the failure value when failed. */
@@ -95,7 +105,7 @@ export class Handle extends HostValue {
   whenSettled(f: (h: Handle) => void): void {
     this.looked();
     if (this.terminal) f(this);
-    else (this.observers ??= []).push(f);
+    else this.observers = append(this.observers, f);
   }
 
   /** The program has looked at how this handle settled: its failure, if any, is handled. */
@@ -106,13 +116,13 @@ export class Handle extends HostValue {
   /** d is cancelled when this handle is. */
   addDependant(d: Handle): void {
     if (this.state === 'cancelled') d.cancel();
-    else if (!this.terminal) (this.dependants ??= []).push(d);
+    else if (!this.terminal) this.dependants = append(this.dependants, d);
   }
 
   /** f runs if this handle is cancelled (now, if it already was). */
   onCancel(f: () => void): void {
     if (this.state === 'cancelled') f();
-    else if (!this.terminal) (this.onCancelled ??= []).push(f);
+    else if (!this.terminal) this.onCancelled = append(this.onCancelled, f);
   }
 
   /** Settles this handle the way h settled. */
