@@ -23,7 +23,7 @@ import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
 import { CpsTranslator } from './cps.js';
-import { callsNothing, emptyCallees, leafCalls, noCalls, programStatus, type Callees, type Suspends } from './suspends.js';
+import { callsNothing, emptyCallees, guardedParams, leafCalls, noCalls, programStatus, type Callees, type Suspends } from './suspends.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
 // @babel/generator is CommonJS; under ESM its function arrives as the namespace's `default`.
@@ -560,6 +560,7 @@ export class Emitter {
     const code = this.types.returns(t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body])), 'Value');
     const assumes = emptyCallees();
     const cps = this.cpsCode(fn, 'lambda', codeName, assumes);
+    const guarded = cps !== undefined && fn.self?.kind === 'global' ? guardedParams(fn, fn.self.name, this.suspends) : undefined;
     return this.at(
       rcall(
         'lambda',
@@ -571,7 +572,9 @@ export class Emitter {
         // The frame the code closes over, for the evaluator to run the body in (under async-reset).
         t.arrowFunctionExpression([], this.frame(fn.scope.parent)),
         cps ?? id('undefined'),
-        ...this.leafCells(fn, assumes),
+        ...this.leafCells(fn, assumes, guarded?.callees),
+        // The parameters whose arguments decide whether the direct code may run under a reset.
+        ...(guarded === undefined ? [] : [t.arrayExpression(guarded.positions.map((i) => t.numericLiteral(i)))]),
       ),
       fn.loc,
     );
@@ -595,17 +598,19 @@ export class Emitter {
    * same for the calls its continuation-passing code makes directly
    * (`assumes`): that code runs only while those hold.
    */
-  private leafCells(fn: Fn, assumes: Callees): t.Expression[] {
+  private leafCells(fn: Fn, assumes: Callees, guardedCallees?: Callees): t.Expression[] {
     if (this.options.target === 'ts') return [];
+    // Before the positions of guarded parameters: all four, padded.
+    const pad = (cells: t.Expression[]) => (guardedCallees === undefined ? cells : [...cells, ...Array.from({ length: 4 - cells.length }, () => id('undefined'))]);
     const cells = (c: Callees) => [
       t.arrayExpression([...new Set([...c.calls, ...c.prims])].map((s) => this.cell(s))),
       t.arrayExpression([...new Set([...c.walks, ...c.guards])].map((s) => this.cell(s))),
     ];
-    const found = leafCalls(fn.body);
+    const found = guardedCallees ?? leafCalls(fn.body);
     const callees = found === undefined || noCalls(found) ? undefined : found;
     const assumed = assumes.calls.size + assumes.prims.size + assumes.walks.size + assumes.guards.size > 0 ? cells(assumes) : [];
-    if (callees === undefined) return assumed.length === 0 ? [] : [id('undefined'), id('undefined'), ...assumed];
-    return [...cells(callees), ...assumed];
+    if (callees === undefined) return pad(assumed.length === 0 ? [] : [id('undefined'), id('undefined'), ...assumed]);
+    return pad([...cells(callees), ...assumed]);
   }
 
   /** The module a literal `load` becomes an import of, when the output has imports. */

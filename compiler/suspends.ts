@@ -18,7 +18,7 @@ import { NATIVE_HELPERS } from '../runtime/natives.js';
 import { STDLIB_DIR } from '../runtime/session.js';
 import type { Sym } from '../runtime/values.js';
 import { analyze } from './analyze.js';
-import { children, type Expr, type Fn, type PrimOp, type Program, type Var } from './ir.js';
+import { children, type Expr, type Fn, type FnScope, type PrimOp, type Program, type Var } from './ir.js';
 
 /** The globals an expression may call, and the names whose guards keep its fast paths. */
 export interface Callees {
@@ -29,6 +29,12 @@ export interface Callees {
   /** The prelude's list walkers called (they must hold their standard values, as guards do). */
   readonly walks: Set<Sym>;
   readonly guards: Set<Sym>;
+  /**
+   * When set: the parameters of this lambda (its scope) that the single-element
+   * rule applies to before anything has vetted them, gathered instead of
+   * failing (see guardedParams).
+   */
+  readonly unvetted?: { readonly scope: FnScope; readonly vars: Set<Var> };
 }
 
 /** Whether a call of a global may suspend, as far as the compiler can tell. */
@@ -69,6 +75,10 @@ export function leafCalls(e: Expr, suspends?: Suspends, out: Callees = emptyCall
       // A global's value is called if it is a function; a literal is the value itself.
       if (e.e.k === 'global') return callsGlobal(e.e.name) ? out : undefined;
       if (e.e.k === 'local' && known.has(e.e.v)) return out;
+      if (e.e.k === 'local' && out.unvetted !== undefined && isOwnParam(e.e.v, out.unvetted.scope)) {
+        out.unvetted.vars.add(e.e.v);
+        return out;
+      }
       return e.e.k === 'lit' || e.e.k === 'data' ? out : undefined;
     case 'native': {
       // The prelude's walker (guarded: the built-in walk, or the prelude's own function over
@@ -115,6 +125,114 @@ export function leafCalls(e: Expr, suspends?: Suspends, out: Callees = emptyCall
 }
 
 const NONE: ReadonlySet<Var> = new Set();
+
+/** A parameter of the lambda with this scope that nothing rebinds: its value is the argument. */
+function isOwnParam(v: Var, scope: FnScope): boolean {
+  return v.param && v.scope === scope && !v.rebound;
+}
+
+/**
+ * For a lambda bound to the global `self` whose body could suspend only
+ * through the single-element rule on some of its parameters (tak's `{z}`):
+ * those parameters' positions, and the globals its direct code relies on.
+ * Called with arguments that are not functions there, such a lambda's direct
+ * code cannot suspend either, because every call of `self` in its body passes
+ * values that are not functions in those positions: literals, numbers from
+ * strict operations, those parameters and the ones a strict operation vetted,
+ * and what `self` returns, which is one of these in turn. The runtime checks
+ * the arguments where code enters it (runtime/suspends.ts, `cannotSuspendWith`);
+ * the calls of `self` inside need no check. Undefined for any other lambda.
+ */
+export function guardedParams(fn: Fn, self: Sym, suspends: Suspends): { positions: number[]; callees: Callees } | undefined {
+  if (fn.rest !== null) return undefined;
+  const out: Callees = { ...emptyCallees(), unvetted: { scope: fn.scope, vars: new Set() } };
+  if (leafCalls(fn.body, (name) => name !== self && suspends(name), out) === undefined || out.unvetted!.vars.size === 0) return undefined;
+  const guarded = out.unvetted!.vars;
+  const positions = fn.params.flatMap((v, i) => (guarded.has(v) ? [i] : []));
+  const safe = (e: Expr, known: ReadonlySet<Var>): boolean => notAFunction(e, known, guarded, self, fn.params.length);
+  return selfCallsPass(fn.body, NONE, self, positions, safe) && returnsNonFunction(fn.body, NONE, safe) ? { positions, callees: out } : undefined;
+}
+
+/**
+ * Whether e's value is never a function, given that `guarded` and `known`
+ * parameters hold none and that `self`, given all its `arity` arguments, returns none.
+ */
+function notAFunction(e: Expr, known: ReadonlySet<Var>, guarded: ReadonlySet<Var>, self: Sym, arity: number): boolean {
+  switch (e.k) {
+    case 'lit':
+    case 'data':
+    case 'err':
+      return true;
+    case 'prim':
+      // `head` gives whatever the list holds; every other operation a number, a list or an Error.
+      return e.op !== 'head';
+    case 'local':
+      return guarded.has(e.v) || known.has(e.v);
+    case 'call':
+      // Fewer arguments would give a partial application, a function.
+      return e.fn.k === 'global' && e.fn.name === self && e.args.length === arity;
+    case 'single':
+      return notAFunction(e.e, known, guarded, self, arity);
+    case 'guarded':
+      return notAFunction(e.fast, known, guarded, self, arity);
+    default:
+      return false;
+  }
+}
+
+/** The parameters known not to hold functions after each part of e, as leafCalls tracks them. */
+function vetted(e: Expr, known: ReadonlySet<Var>): ReadonlySet<Var> {
+  return notFunctions(e, known, emptyCallees());
+}
+
+/** Whether every call of `self` in e passes, at `positions`, values for which `safe` holds. */
+function selfCallsPass(e: Expr, known: ReadonlySet<Var>, self: Sym, positions: readonly number[], safe: (e: Expr, known: ReadonlySet<Var>) => boolean): boolean {
+  const each = (es: readonly Expr[], k: ReadonlySet<Var>) => es.every((x) => selfCallsPass(x, k, self, positions, safe));
+  switch (e.k) {
+    case 'call':
+      if (e.fn.k === 'global' && e.fn.name === self && !positions.every((i) => i < e.args.length && safe(e.args[i], known))) return false;
+      return each(e.args, known);
+    case 'if': {
+      if (!selfCallsPass(e.cond, known, self, positions, safe)) return false;
+      return each(e.else === null ? [e.then] : [e.then, e.else], vetted(e.cond, known));
+    }
+    case 'seq': {
+      let k = known;
+      for (const item of e.items) {
+        if (!selfCallsPass(item, k, self, positions, safe)) return false;
+        k = vetted(item, k);
+      }
+      return true;
+    }
+    case 'guarded':
+      return selfCallsPass(e.fast, known, self, positions, safe);
+    case 'lambda':
+      return true;
+    default:
+      return each(children(e), known);
+  }
+}
+
+/** Whether every value e can end with satisfies `safe`. */
+function returnsNonFunction(e: Expr, known: ReadonlySet<Var>, safe: (e: Expr, known: ReadonlySet<Var>) => boolean): boolean {
+  switch (e.k) {
+    case 'if': {
+      const k = vetted(e.cond, known);
+      return returnsNonFunction(e.then, k, safe) && (e.else === null || returnsNonFunction(e.else, k, safe));
+    }
+    case 'seq': {
+      let k = known;
+      for (const item of e.items.slice(0, -1)) k = vetted(item, k);
+      return e.items.length === 0 || returnsNonFunction(e.items[e.items.length - 1], k, safe);
+    }
+    case 'select':
+      return e.clauses.every(([, result]) => returnsNonFunction(result, known, safe));
+    case 'guarded':
+      return returnsNonFunction(e.fast, known, safe);
+    default:
+      return safe(e, known);
+  }
+}
 
 /** Inline operations that give an Error for any operand that is not a number (or, for head and tail, a list). */
 const STRICT: ReadonlySet<PrimOp> = new Set(['add', 'sub', 'mul', 'div', 'lt', 'gt', 'le', 'ge', 'neg', 'head', 'tail']);

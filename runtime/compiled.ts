@@ -66,10 +66,13 @@ export function lambda(
   guards?: readonly Cell[],
   assumedCalls?: readonly Cell[],
   assumedGuards?: readonly Cell[],
+  guarded?: readonly number[],
 ): Lambda {
   const leaf = calls === undefined ? undefined : { calls, guards: guards! };
   const assumes = assumedCalls === undefined ? undefined : { calls: assumedCalls, guards: assumedGuards! };
-  return new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps, leaf, assumes);
+  const f = new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps, leaf, assumes);
+  f.guarded = guarded;
+  return f;
 }
 
 export function err(message: string): VError {

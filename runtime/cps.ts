@@ -39,7 +39,7 @@ import { mayWait, nesting, resets as fiberResets, suspend, SUSPENDED, WAIT } fro
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
 import { filter, foldl, map, walksDirectly } from './natives.js';
-import { cannotSuspend, cpsHolds, plainBuiltin } from './suspends.js';
+import { cannotSuspend, cannotSuspendWith, cpsHolds, plainBuiltin } from './suspends.js';
 
 /** A continuation of compiled code: takes a value, gives the reset's answer (or a Bounce). */
 export type K = (v: Value) => Value;
@@ -162,7 +162,7 @@ let pendingArgs: Value[] = [];
  */
 export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
   if (f instanceof Lambda && f.code !== undefined && f.direct === args.length) {
-    if (cannotSuspend(f)) {
+    if (cannotSuspendWith(f, args)) {
       const r = settle(applyCompiled(f, args));
       calls.depth -= owed;
       return kret(k, r);
@@ -197,7 +197,8 @@ export function kcall(k: K, owed: number, f: Value, args: Value[]): Value {
  * argument array.
  */
 function straightToCps(f: Value, n: number): f is Lambda {
-  return f instanceof Lambda && f.direct === n && typeof f.cps === 'function' && (f.leaf === undefined || !cannotSuspend(f)) && cpsHolds(f) && ++budget <= BUDGET;
+  // A lambda with guarded parameters goes to kcall, which looks at the arguments.
+  return f instanceof Lambda && f.direct === n && typeof f.cps === 'function' && f.guarded === undefined && (f.leaf === undefined || !cannotSuspend(f)) && cpsHolds(f) && ++budget <= BUDGET;
 }
 
 /** A builtin kcall would call at once (kplain), a continuation aside. */

@@ -8,7 +8,7 @@
 
 import { applyCompiled, calls, settle } from './calls.js';
 import { enterCps } from './cps.js';
-import { cannotSuspend, cpsHolds } from './suspends.js';
+import { cannotSuspendWith, cpsHolds } from './suspends.js';
 import { nesting, suspend, WAIT } from './fibers.js';
 import { Frame } from './frame.js';
 import {
@@ -166,7 +166,7 @@ export class Machine implements Control {
     if (fn instanceof Lambda) {
       if (fn.code === undefined) return this.applyLambda(fn, args);
       // Under a prompt, compiled code that may suspend runs in continuation-passing style, or as data.
-      if (this.resets > 0 && !cannotSuspend(fn)) {
+      if (this.resets > 0 && !cannotSuspendWith(fn, args)) {
         const answer = typeof fn.cps === 'function' && fn.direct === args.length && cpsHolds(fn) ? enterCps(this, fn, args) : undefined;
         if (answer === undefined) return this.applyLambda(asData(fn), args);
         this.ret(answer);

@@ -25,8 +25,22 @@ export function plainBuiltin(v: Value | undefined): v is Builtin {
  * something else in it can.
  */
 export function cannotSuspend(f: Lambda): boolean {
+  // A lambda with guarded parameters counts only for its own calls of itself: those pass
+  // no function there (compiler/suspends.ts). Anyone else's arguments are checked on entry.
+  if (f.guarded !== undefined) return checking.has(f);
   if (f.cps === null && f.leaf === undefined) return true;
   return f.leaf !== undefined && remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
+}
+
+/**
+ * True when this call of the compiled lambda f cannot suspend, now: as
+ * `cannotSuspend`, and for a lambda with guarded parameters, when the
+ * arguments there are not functions.
+ */
+export function cannotSuspendWith(f: Lambda, args: readonly Value[]): boolean {
+  if (f.guarded === undefined) return cannotSuspend(f);
+  for (const i of f.guarded) if (isFunc(args[i])) return false;
+  return f.leaf === undefined || remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
 }
 
 /**

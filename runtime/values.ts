@@ -159,6 +159,12 @@ export class Lambda {
   }
   /** How many arguments `code` takes when it can be called with them directly; -1 otherwise. */
   readonly direct: number;
+  /**
+   * For compiled lambdas whose direct code cannot suspend as long as these
+   * parameters get no function (compiler/suspends.ts, `guardedParams`): their
+   * positions. Code entering it checks the arguments (runtime/suspends.ts, `cannotSuspendWith`).
+   */
+  guarded: readonly number[] | undefined = undefined;
   /** The last answers of runtime/suspends.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
   leafCheck?: { at: number; ok: boolean };
   cpsCheck?: { at: number; ok: boolean };
