@@ -12,7 +12,7 @@
 // fails, or the generated program prints an Error; 2 on bad arguments.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isMainThread, Worker } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -174,6 +174,42 @@ function measure(name, fn, quick, isJs) {
   return { median: r.latency.p50, rme: r.latency.rme, samples: r.latency.samplesCount };
 }
 
+/**
+ * Loads a .valk program in one mode, checks its result against the JS one and
+ * times it: the median in ms, or the problem. Runs on a thread of its own
+ * (see measureMode).
+ */
+function runMode({ valkPath, mode, expected, quick }) {
+  let call;
+  const out = collector();
+  try {
+    call = MODES[mode](valkPath, out.sink);
+    const actual = display(call());
+    if (actual !== expected) return { problem: `result ${JSON.stringify(actual)}, JS gave ${JSON.stringify(expected)}` };
+    if (out.text() !== '') return { problem: `printed ${JSON.stringify(out.text())}` };
+  } catch (e) {
+    return { problem: `threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` };
+  }
+  return { median: measure(`${mode}`, call, quick, false).median };
+}
+
+/**
+ * runMode on a fresh thread (with the deep stack this one has): modes loaded
+ * into one process share the compiled module's functions, and the JS engine's
+ * feedback from one mode would then shape the code another mode runs.
+ */
+function measureMode(valkPath, mode, expected, quick) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { valkPath, mode, expected, quick }, resourceLimits: { stackSizeMb: 1024 } });
+    worker.once('message', (result) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the thread measuring ${mode} exited with ${code}`)));
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Output.
 // ---------------------------------------------------------------------------
@@ -217,27 +253,16 @@ async function runTable(opts, programs) {
     const row = [name, expected.length > 24 ? expected.slice(0, 21) + '...' : expected, fmtMs(js.median)];
     const cells = [];
     for (const mode of opts.modes) {
-      let problem;
-      let call;
-      const out = collector();
-      try {
-        call = MODES[mode](valkPath, out.sink);
-        const actual = display(call());
-        if (actual !== expected) problem = `result ${JSON.stringify(actual)}, JS gave ${JSON.stringify(expected)}`;
-        else if (out.text() !== '') problem = `printed ${JSON.stringify(out.text())}`;
-      } catch (e) {
-        problem = `threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
-      }
-      if (problem !== undefined) {
+      const r = await measureMode(valkPath, mode, expected, opts.quick);
+      if (r.problem !== undefined) {
         failures++;
-        console.error(`FAIL ${name} [${mode}]: ${problem}`);
+        console.error(`FAIL ${name} [${mode}]: ${r.problem}`);
         cells.push('FAIL', '-');
         continue;
       }
-      const valk = measure(`${name} ${mode}`, call, opts.quick, false);
-      const ratio = valk.median / js.median;
+      const ratio = r.median / js.median;
       ratios[mode].push(ratio);
-      cells.push(fmtMs(valk.median), fmtRatio(ratio));
+      cells.push(fmtMs(r.median), fmtRatio(ratio));
     }
     rows.push([...row, ...cells]);
     // Other JavaScript baselines a program offers (a different technique for the same work).
@@ -403,6 +428,11 @@ function runCompileSpeed(opts) {
 if (isMainThread) {
   const worker = new Worker(new URL(import.meta.url), { argv: process.argv.slice(2), resourceLimits: { stackSizeMb: 1024 } });
   worker.on('exit', (code) => process.exit(code));
+  await new Promise(() => {});
+}
+// A thread measuring one mode of one program (measureMode), which ends it once it has the answer.
+if (workerData?.mode !== undefined) {
+  parentPort.postMessage(runMode(workerData));
   await new Promise(() => {});
 }
 
