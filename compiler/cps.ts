@@ -37,6 +37,8 @@ class Untranslatable extends Error {}
 
 export class CpsTranslator {
   private next = 0;
+  /** Inside the inline copy of a continuation (see awaitNow): no further copies are made in it. */
+  private copying = 0;
 
   constructor(private readonly em: Emitter) {}
 
@@ -136,6 +138,36 @@ export class CpsTranslator {
     ];
   }
 
+  /**
+   * `(aio/await x)` whose head and argument need no continuation: the standard
+   * `aio/await` is tried first, and when the handle has already settled its
+   * outcome goes on inline, so that no closure is made for the rest (it is made
+   * when the fiber really waits). The rest's code is thus emitted twice, but
+   * never more: inside the inline copy, awaits take the ordinary path.
+   */
+  private awaitNow(c: Cont, e: Expr & { k: 'call' }, cx: FnCx): t.Statement[] | undefined {
+    if (this.copying > 0 || e.fn.k !== 'global' || e.fn.name.name !== 'aio/await' || e.args.length !== 1) return undefined;
+    if (!this.direct(e.fn, cx) || !this.direct(e.args[0], cx)) return undefined;
+    const [h, x, w] = [this.fresh('$v'), this.fresh('$v'), this.fresh('$v')];
+    const std = t.memberExpression(this.em.cell(e.fn.name), id('std'));
+    this.copying++;
+    let settled: t.Statement[];
+    try {
+      settled = this.deliver(c, w);
+    } finally {
+      this.copying--;
+    }
+    const tried = t.variableDeclaration('const', [t.variableDeclarator(w, this.em.at(t.callExpression(this.em.runtime('awaitNow'), [h, x]), e.loc))]);
+    return [
+      t.variableDeclaration('const', [t.variableDeclarator(h, this.em.expr(e.fn, cx)), t.variableDeclarator(x, this.em.expr(e.args[0], cx))]),
+      t.ifStatement(
+        t.binaryExpression('===', h, std),
+        t.blockStatement([tried, t.ifStatement(t.binaryExpression('!==', w, this.em.runtime('WAIT')), t.blockStatement(settled))]),
+      ),
+      ...this.applied(c, { k: 'js', name: h.name }, [{ k: 'js', name: x.name }], cx, (cont, f, args) => this.call(cont, f, args, e, cx)),
+    ];
+  }
+
   /** A call of f: the continuation is the caller's own in tail position, else a closure. */
   private call(c: Cont, f: t.Identifier, args: t.Identifier[], e: Expr, cx: FnCx): t.Statement[] {
     const [k, owed] = this.continuation(c);
@@ -170,7 +202,7 @@ export class CpsTranslator {
     if (this.direct(e, cx)) return this.deliver(c, this.em.expr(e, cx));
     switch (e.k) {
       case 'call':
-        return this.applied(c, e.fn, e.args, cx, (cont, f, args) => this.call(cont, f, args, e, cx));
+        return this.awaitNow(c, e, cx) ?? this.applied(c, e.fn, e.args, cx, (cont, f, args) => this.call(cont, f, args, e, cx));
       case 'native': {
         // The runtime's built-in walk when nothing in it can suspend, else the prelude's function
         // (which has continuation-passing code too).

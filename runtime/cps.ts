@@ -226,6 +226,17 @@ export function kcall3(k: K, owed: number, f: Value, a: Value, b: Value, c: Valu
   return kcall(k, owed, f, [a, b, c]);
 }
 
+/**
+ * `aio/await` (f, the standard one) of v, tried by continuation-passing code
+ * before it makes its continuation (compiler/cps.ts): the outcome when v has
+ * settled (or the Error the builtin gives), else WAIT, and the code then
+ * calls it again through kcall to suspend, its continuation in hand.
+ */
+export function awaitNow(f: Builtin, v: Value): Value {
+  const m = currentMachine();
+  return f.fn([v], m.global, m) as Value;
+}
+
 /** A builtin that neither looks at the caller's frame nor drives the evaluator: called at once. */
 function kplain(k: K, owed: number, f: Builtin, args: Value[]): Value {
   const m = currentMachine();
