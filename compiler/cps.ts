@@ -25,8 +25,12 @@ import { callsNothing } from './suspends.js';
 /** How an expression's value is used: returned from the lambda, or handed to more code. */
 type Cont =
   | { readonly kind: 'ret' }
-  /** `fn`, when set, is a function that does exactly what `then` emits: it can be passed on as the continuation. */
-  | { readonly kind: 'then'; readonly then: (v: t.Identifier) => t.Statement[]; readonly fn?: t.Identifier };
+  /**
+   * `fn`, when set, is a function that does exactly what `then` emits: it can be passed on
+   * as the continuation. `small` when `then` emits no more than a call or two (see values):
+   * copied where it is used rather than made into a closure first.
+   */
+  | { readonly kind: 'then'; readonly then: (v: t.Identifier) => t.Statement[]; readonly fn?: t.Identifier; readonly small?: boolean };
 
 const RET: Cont = { kind: 'ret' };
 
@@ -106,15 +110,22 @@ export class CpsTranslator {
     ];
   }
 
-  /** The value of e, named, then more code. */
-  private value(e: Expr, cx: FnCx, then: (v: t.Identifier) => t.Statement[]): t.Statement[] {
+  /** The value of e, named, then more code (`small` code: see Cont). */
+  private value(e: Expr, cx: FnCx, then: (v: t.Identifier) => t.Statement[], small = false): t.Statement[] {
     if (this.direct(e, cx)) return this.deliver({ kind: 'then', then }, this.em.expr(e, cx));
-    return this.cps(e, cx, { kind: 'then', then });
+    return this.cps(e, cx, { kind: 'then', then, small });
   }
 
-  private values(es: Expr[], cx: FnCx, then: (vs: t.Identifier[]) => t.Statement[], done: t.Identifier[] = []): t.Statement[] {
+  /**
+   * The values of es in order, then `then` of them. `smallThen` when `then` is small
+   * (a call with a continuation already in hand): what follows the last value is then
+   * copied where that value is made rather than made into a closure, so that an
+   * argument that may suspend but does not (an await of a settled handle) costs none.
+   */
+  private values(es: Expr[], cx: FnCx, then: (vs: t.Identifier[]) => t.Statement[], smallThen = false, done: t.Identifier[] = []): t.Statement[] {
     if (done.length === es.length) return then(done);
-    return this.value(es[done.length], cx, (v) => this.values(es, cx, then, [...done, v]));
+    const last = done.length === es.length - 1;
+    return this.value(es[done.length], cx, (v) => this.values(es, cx, then, smallThen, [...done, v]), last && smallThen);
   }
 
   /**
@@ -133,7 +144,9 @@ export class CpsTranslator {
       ...decl,
       ...this.value(head, cx, (h) => [
         t.ifStatement(this.isError(h), t.blockStatement(this.deliver(cont, h))),
-        ...this.values(args, cx, (vs) => use(cont, h, vs)),
+        // `use` is small when its continuation is the caller's own or a closure already made;
+        // not when it is itself a copied one, so that copies never nest.
+        ...this.values(args, cx, (vs) => use(cont, h, vs), cont.kind === 'ret' || cont.fn !== undefined),
       ]),
     ];
   }
@@ -187,7 +200,7 @@ export class CpsTranslator {
 
   /** A continuation used on several paths, as one closure rather than copies of its code. */
   private join(c: Cont): { cont: Cont; decl: t.Statement[] } {
-    if (c.kind === 'ret' || c.fn !== undefined) return { cont: c, decl: [] };
+    if (c.kind === 'ret' || c.fn !== undefined || c.small === true) return { cont: c, decl: [] };
     const j = this.fresh('$j');
     const v = this.fresh('$v');
     const decl = [t.variableDeclaration('const', [t.variableDeclarator(j, t.arrowFunctionExpression([v], t.blockStatement(c.then(v))))])];
