@@ -573,8 +573,9 @@ export class Emitter {
         t.arrowFunctionExpression([], this.frame(fn.scope.parent)),
         cps ?? id('undefined'),
         ...this.leafCells(fn, assumes, guarded?.callees),
-        // The parameters whose arguments decide whether the direct code may run under a reset.
-        ...(guarded === undefined ? [] : [t.arrayExpression(guarded.positions.map((i) => t.numericLiteral(i)))]),
+        // The parameters whose arguments decide whether the direct code may run under a reset,
+        // and the global its recursion goes through, which must still hold it.
+        ...(guarded === undefined ? [] : [t.arrayExpression(guarded.positions.map((i) => t.numericLiteral(i))), this.cell(guarded.self)]),
       ),
       fn.loc,
     );
@@ -607,7 +608,9 @@ export class Emitter {
       t.arrayExpression([...new Set([...c.walks, ...c.guards])].map((s) => this.cell(s))),
     ];
     const found = guardedCallees ?? leafCalls(fn.body);
-    const callees = found === undefined || noCalls(found) ? undefined : found;
+    // A lambda with guarded parameters always has its cells checked: its proof rests on its
+    // strict operations being the standard ones.
+    const callees = found === undefined || (noCalls(found) && guardedCallees === undefined) ? undefined : found;
     const assumed = assumes.calls.size + assumes.prims.size + assumes.walks.size + assumes.guards.size > 0 ? cells(assumes) : [];
     if (callees === undefined) return pad(assumed.length === 0 ? [] : [id('undefined'), id('undefined'), ...assumed]);
     return pad([...cells(callees), ...assumed]);

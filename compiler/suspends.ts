@@ -141,16 +141,21 @@ function isOwnParam(v: Var, scope: FnScope): boolean {
  * strict operations, those parameters and the ones a strict operation vetted,
  * and what `self` returns, which is one of these in turn. The runtime checks
  * the arguments where code enters it (runtime/suspends.ts, `cannotSuspendWith`);
- * the calls of `self` inside need no check. Undefined for any other lambda.
+ * the calls of `self` inside need no check while `self` holds this very lambda,
+which the runtime checks too (so `self` is left out of `callees`). Undefined
+for any other lambda.
  */
-export function guardedParams(fn: Fn, self: Sym, suspends: Suspends): { positions: number[]; callees: Callees } | undefined {
+export function guardedParams(fn: Fn, self: Sym, suspends: Suspends): { positions: number[]; self: Sym; callees: Callees } | undefined {
   if (fn.rest !== null) return undefined;
   const out: Callees = { ...emptyCallees(), unvetted: { scope: fn.scope, vars: new Set() } };
   if (leafCalls(fn.body, (name) => name !== self && suspends(name), out) === undefined || out.unvetted!.vars.size === 0) return undefined;
   const guarded = out.unvetted!.vars;
   const positions = fn.params.flatMap((v, i) => (guarded.has(v) ? [i] : []));
   const safe = (e: Expr, known: ReadonlySet<Var>): boolean => notAFunction(e, known, guarded, self, fn.params.length);
-  return selfCallsPass(fn.body, NONE, self, positions, safe) && returnsNonFunction(fn.body, NONE, safe) ? { positions, callees: out } : undefined;
+  if (!selfCallsPass(fn.body, NONE, self, positions, safe) || !returnsNonFunction(fn.body, NONE, safe)) return undefined;
+  // The recursion is checked apart (the global must hold this very lambda): not among the calls.
+  out.calls.delete(self);
+  return { positions, self, callees: out };
 }
 
 /**

@@ -68,11 +68,12 @@ export function lambda(
   assumedCalls?: readonly Cell[],
   assumedGuards?: readonly Cell[],
   guarded?: readonly number[],
+  self?: Cell,
 ): Lambda {
   const leaf = calls === undefined ? undefined : { calls, guards: guards! };
   const assumes = assumedCalls === undefined ? undefined : { calls: assumedCalls, guards: assumedGuards! };
   const f = new Lambda(formals as Cons | null, body, null, code, arity, rest, undefined, scope, cps, leaf, assumes);
-  f.guarded = guarded;
+  if (guarded !== undefined) f.guarded = { positions: guarded, self: self! };
   return f;
 }
 

@@ -25,9 +25,8 @@ export function plainBuiltin(v: Value | undefined): v is Builtin {
  * something else in it can.
  */
 export function cannotSuspend(f: Lambda): boolean {
-  // A lambda with guarded parameters counts only for its own calls of itself: those pass
-  // no function there (compiler/suspends.ts). Anyone else's arguments are checked on entry.
-  if (f.guarded !== undefined) return checking.has(f);
+  // A lambda with guarded parameters depends on its arguments: see cannotSuspendWith.
+  if (f.guarded !== undefined) return false;
   if (f.cps === null && f.leaf === undefined) return true;
   return f.leaf !== undefined && remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
 }
@@ -38,8 +37,11 @@ export function cannotSuspend(f: Lambda): boolean {
  * arguments there are not functions.
  */
 export function cannotSuspendWith(f: Lambda, args: readonly Value[]): boolean {
-  if (f.guarded === undefined) return cannotSuspend(f);
-  for (const i of f.guarded) if (isFunc(args[i])) return false;
+  const guarded = f.guarded;
+  if (guarded === undefined) return cannotSuspend(f);
+  for (const i of guarded.positions) if (isFunc(args[i])) return false;
+  // Its own calls of itself pass no function there (compiler/suspends.ts), while its global still holds it.
+  if (guarded.self.v !== f) return false;
   return f.leaf === undefined || remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
 }
 

@@ -162,9 +162,10 @@ export class Lambda {
   /**
    * For compiled lambdas whose direct code cannot suspend as long as these
    * parameters get no function (compiler/suspends.ts, `guardedParams`): their
-   * positions. Code entering it checks the arguments (runtime/suspends.ts, `cannotSuspendWith`).
+   * positions, and the global its recursion goes through. Code entering it
+   * checks the arguments (runtime/suspends.ts, `cannotSuspendWith`).
    */
-  guarded: readonly number[] | undefined = undefined;
+  guarded: { readonly positions: readonly number[]; readonly self: GlobalCell } | undefined = undefined;
   /** The last answers of runtime/suspends.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
   leafCheck?: { at: number; ok: boolean };
   cpsCheck?: { at: number; ok: boolean };
