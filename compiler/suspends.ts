@@ -142,8 +142,8 @@ function isOwnParam(v: Var, scope: FnScope): boolean {
  * and what `self` returns, which is one of these in turn. The runtime checks
  * the arguments where code enters it (runtime/suspends.ts, `cannotSuspendWith`);
  * the calls of `self` inside need no check while `self` holds this very lambda,
-which the runtime checks too (so `self` is left out of `callees`). Undefined
-for any other lambda.
+ * which the runtime checks too (so `self` is left out of `callees`). Undefined
+ * for any other lambda.
  */
 export function guardedParams(fn: Fn, self: Sym, suspends: Suspends): { positions: number[]; self: Sym; callees: Callees } | undefined {
   if (fn.rest !== null) return undefined;
@@ -155,6 +155,8 @@ export function guardedParams(fn: Fn, self: Sym, suspends: Suspends): { position
   if (!selfCallsPass(fn.body, NONE, self, positions, safe) || !returnsNonFunction(fn.body, NONE, safe)) return undefined;
   // The recursion is checked apart (the global must hold this very lambda): not among the calls.
   out.calls.delete(self);
+  // What strict operations give is no function only while they are the standard ones.
+  for (const op of out.prims) out.guards.add(op);
   return { positions, self, callees: out };
 }
 
