@@ -560,7 +560,8 @@ export class Emitter {
     const code = this.types.returns(t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body])), 'Value');
     const assumes = emptyCallees();
     const cps = this.cpsCode(fn, 'lambda', codeName, assumes);
-    const guarded = cps !== undefined && fn.self?.kind === 'global' ? guardedParams(fn, fn.self.name, this.suspends) : undefined;
+    // Only a lambda that may suspend (it has continuation-passing code) can have guarded parameters.
+    const guarded = cps !== undefined && !t.isNullLiteral(cps) && fn.self?.kind === 'global' ? guardedParams(fn, fn.self.name, this.suspends) : undefined;
     return this.at(
       rcall(
         'lambda',

@@ -28,7 +28,12 @@ export function cannotSuspend(f: Lambda): boolean {
   // A lambda with guarded parameters depends on its arguments: see cannotSuspendWith.
   if (f.guarded !== undefined) return false;
   if (f.cps === null && f.leaf === undefined) return true;
-  return f.leaf !== undefined && remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
+  return f.leaf !== undefined && leafHolds(f, f.leaf);
+}
+
+/** Whether the globals f's direct code relies on still hold what it needs (kept in `leafCheck`). */
+function leafHolds(f: Lambda, leaf: Assumptions): boolean {
+  return remembered(f, leaf, (f.leafCheck ??= { at: -1, ok: false }));
 }
 
 /**
@@ -42,7 +47,7 @@ export function cannotSuspendWith(f: Lambda, args: readonly Value[]): boolean {
   for (const i of guarded.positions) if (isFunc(args[i])) return false;
   // Its own calls of itself pass no function there (compiler/suspends.ts), while its global still holds it.
   if (guarded.self.v !== f) return false;
-  return f.leaf === undefined || remembered(f, f.leaf, (f.leafCheck ??= { at: -1, ok: false }));
+  return f.leaf === undefined || leafHolds(f, f.leaf);
 }
 
 /**
