@@ -43,6 +43,11 @@ export class CpsTranslator {
   private next = 0;
   /** Inside the inline copy of a continuation (see awaitNow): no further copies are made in it. */
   private copying = 0;
+  /**
+   * The lambda whose continuation-passing code is being made, while its code is at its own
+   * top level (not in a closure or a reset's body): there a self call in tail position loops.
+   */
+  private looping: FnCx | null = null;
 
   constructor(private readonly em: Emitter) {}
 
@@ -53,17 +58,34 @@ export class CpsTranslator {
   fn(fn: Fn, cx: FnCx, params: t.Identifier[], prologue: t.Statement[], kind: 'lambda' | 'shift body' = 'lambda'): t.Expression | undefined {
     if (kind === 'lambda' && !this.em.maySuspend(fn.body)) return t.nullLiteral();
     let body: t.Statement[];
+    const outer = this.looping;
+    this.looping = kind === 'lambda' && fn.rest === null ? cx : null;
     try {
       body = this.cps(fn.body, cx, RET);
     } catch (e) {
       if (e instanceof Untranslatable) return undefined;
       throw e;
+    } finally {
+      this.looping = outer;
     }
     const decls: t.Statement[] = [];
     if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
     // A shift body is not a call (`stack-depth` does not count it): it is called with owed -1.
     if (kind === 'lambda') decls.push(t.expressionStatement(t.updateExpression('++', t.memberExpression(id('C'), id('depth')))));
-    return t.functionExpression(id(`${cx.codeName}_k`), [id('$kk'), id('$owed'), ...params], t.blockStatement([...decls, ...prologue, ...body]));
+    let inner = [...prologue, ...body];
+    if (cx.selfLooped) {
+      // As in the direct code (Emitter.tailCall): the arguments come in as `x_next`, and every
+      // round binds its own `x` and frame, which closures made in that round keep.
+      const formals = fn.params.map((v) => v.id);
+      params = [...formals.map((n) => id(`${n}_next`)), ...params.slice(formals.length)];
+      const round = formals.map((n) => t.variableDeclaration('let', [t.variableDeclarator(id(n), id(`${n}_next`))]));
+      inner = [t.forStatement(null, null, null, t.blockStatement([...round, ...inner]))];
+    }
+    return t.functionExpression(id(this.cpsName(cx)), [id('$kk'), id('$owed'), ...params], t.blockStatement([...decls, ...inner]));
+  }
+
+  private cpsName(cx: FnCx): string {
+    return `${cx.codeName}_k`;
   }
 
   /**
@@ -74,7 +96,8 @@ export class CpsTranslator {
     const outer = cx.assumes;
     cx.assumes = assumes;
     try {
-      return t.arrowFunctionExpression([id('$kk'), id('$owed')], t.blockStatement(this.cps(e, cx, RET)));
+      // Its $kk is the reset's, not the lambda's: a self call in its tail position is a call.
+      return t.arrowFunctionExpression([id('$kk'), id('$owed')], t.blockStatement(this.closed(() => this.cps(e, cx, RET))));
     } catch (err) {
       if (err instanceof Untranslatable) return undefined;
       throw err;
@@ -183,9 +206,35 @@ export class CpsTranslator {
 
   /** A call of f: the continuation is the caller's own in tail position, else a closure. */
   private call(c: Cont, f: t.Identifier, args: t.Identifier[], e: Expr, cx: FnCx): t.Statement[] {
+    const loop = c.kind === 'ret' && e.k === 'call' ? this.selfLoop(f, args, e.fn, cx) : [];
     const [k, owed] = this.continuation(c);
     const call = args.length <= 3 ? t.callExpression(this.em.runtime(`kcall${args.length}`), [k, owed, f, ...args]) : t.callExpression(this.em.runtime('kcall'), [k, owed, f, t.arrayExpression(args)]);
-    return this.finishCall(this.em.at(call, e.loc), cx);
+    return [...loop, ...this.finishCall(this.em.at(call, e.loc), cx)];
+  }
+
+  /**
+   * A self call in tail position at the lambda's top level, when f is this very code (same
+   * closure) and may run: a new round of the loop (see fn) rather than a call, with the count
+   * of active calls the call would have made. Otherwise nothing, and the call is made.
+   */
+  private selfLoop(f: t.Identifier, args: t.Identifier[], callee: Expr, cx: FnCx): t.Statement[] {
+    const fn = cx.fn;
+    if (this.looping !== cx || fn === null || args.length !== fn.params.length || !this.em.isSelf(callee, fn)) return [];
+    cx.selfLooped = true;
+    const depth = t.memberExpression(id('C'), id('depth'));
+    const same = t.logicalExpression(
+      '&&',
+      t.logicalExpression('&&', t.binaryExpression('instanceof', f, this.em.runtime('Lambda')), t.binaryExpression('===', t.memberExpression(f, id('cps')), id(this.cpsName(cx)))),
+      t.callExpression(this.em.runtime('cpsHolds'), [f]),
+    );
+    const rebind = [
+      ...fn.params.map((p, i) => t.expressionStatement(t.assignmentExpression('=', id(`${p.id}_next`), args[i]))),
+      t.expressionStatement(t.assignmentExpression('=', id(`${fn.scope.envId}_bound`), t.numericLiteral(0))),
+      t.expressionStatement(t.assignmentExpression('+=', id('$owed'), t.numericLiteral(1))),
+      t.expressionStatement(t.updateExpression('++', depth)),
+      t.continueStatement(),
+    ];
+    return [t.ifStatement(same, t.blockStatement(rebind))];
   }
 
   /** Returns what a call gives; a callee that needs this frame (async-shift, eval, ...) answers REFLECT first. */
@@ -203,7 +252,7 @@ export class CpsTranslator {
     if (c.kind === 'ret' || c.fn !== undefined || c.small === true) return { cont: c, decl: [] };
     const j = this.fresh('$j');
     const v = this.fresh('$v');
-    const decl = [t.variableDeclaration('const', [t.variableDeclarator(j, t.arrowFunctionExpression([v], t.blockStatement(c.then(v))))])];
+    const decl = [t.variableDeclaration('const', [t.variableDeclarator(j, t.arrowFunctionExpression([v], t.blockStatement(this.closed(() => c.then(v)))))])];
     return { cont: { kind: 'then', fn: j, then: (x) => [t.returnStatement(t.callExpression(j, [x]))] }, decl };
   }
 
@@ -318,7 +367,18 @@ export class CpsTranslator {
     if (c.kind === 'ret') return [id('$kk'), t.binaryExpression('+', id('$owed'), t.numericLiteral(1))];
     if (c.fn !== undefined) return [c.fn, t.numericLiteral(0)];
     const v = this.fresh('$v');
-    return [t.arrowFunctionExpression([v], t.blockStatement(c.then(v))), t.numericLiteral(0)];
+    return [t.arrowFunctionExpression([v], t.blockStatement(this.closed(() => c.then(v)))), t.numericLiteral(0)];
+  }
+
+  /** Code for the body of a closure: no self loop can continue from in there. */
+  private closed(make: () => t.Statement[]): t.Statement[] {
+    const looping = this.looping;
+    this.looping = null;
+    try {
+      return make();
+    } finally {
+      this.looping = looping;
+    }
   }
 
   /** Whether e has a continuation-passing form (do and select are left to their guard's fallback). */

@@ -707,7 +707,7 @@ export class Emitter {
     const argTemps = args.map(() => this.temp(cx));
     out.push(...args.map((a, i) => t.expressionStatement(assign(argTemps[i], a))));
     const fn = cx.fn!;
-    if (fn.self !== null && fn.rest === null && args.length === fn.params.length && this.isSelf(e.fn, fn)) {
+    if (fn.rest === null && args.length === fn.params.length && this.isSelf(e.fn, fn)) {
       // The callee is this very code (same closure): rebind the parameters and go round again,
       // in a fresh frame. The loop counts as another active call, as the recursion would.
       cx.selfLooped = true;
@@ -743,8 +743,10 @@ export class Emitter {
     return out;
   }
 
-  private isSelf(callee: Expr, fn: Fn): boolean {
-    const self = fn.self!;
+  /** Whether a call of callee in fn's body calls fn itself (its global or its local name). */
+  isSelf(callee: Expr, fn: Fn): boolean {
+    const self = fn.self;
+    if (self === null) return false;
     if (self.kind === 'global') return callee.k === 'global' && callee.name === self.name;
     return callee.k === 'local' && callee.v === self.v;
   }

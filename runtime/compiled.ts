@@ -18,6 +18,7 @@ import { Builtin, Cons, Lambda, Sym, VError, sym, toSexpr, type Code, type Value
 export { calls, settle, sym, Builtin, Cons, Lambda, VError, TAIL };
 export { awaitNow, kcall, kcall0, kcall1, kcall2, kcall3, knative, kreflect, keval, kret, kreset, kshift, reset, shiftOutside, spawnAsync } from './cps.js';
 export { WAIT } from './fibers.js';
+export { cpsHolds } from './suspends.js';
 export { isFunc } from './values.js';
 export const isSafeInteger = Number.isSafeInteger;
 export { map as native_map, filter as native_filter, foldl as native_foldl } from './natives.js';

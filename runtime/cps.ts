@@ -35,6 +35,7 @@ import {
   type RunCps,
 } from './builtins/continuations.js';
 import { startAsync } from './aio/async.js';
+import { Handle } from './aio/handle.js';
 import { mayWait, nesting, resets as fiberResets, suspend, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
@@ -233,6 +234,9 @@ export function kcall3(k: K, owed: number, f: Value, a: Value, b: Value, c: Valu
  * calls it again through kcall to suspend, its continuation in hand.
  */
 export function awaitNow(f: Builtin, v: Value): Value {
+  // A completed handle's result needs none of the builtin's work (its argument array, the
+  // flush of output before a wait): the common case of a loop of awaits.
+  if (v instanceof Handle && v.status === 'completed') return v.value;
   const m = currentMachine();
   return f.fn([v], m.global, m) as Value;
 }
