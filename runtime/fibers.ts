@@ -60,11 +60,20 @@ export class ResetFrames {
   base = 0;
 }
 
-export class Fiber {
-  /** Abandons the wait the fiber is suspended in, if any (set by whoever made it wait). */
-  cancelWait: (() => void) | null = null;
-  readonly resets = new ResetFrames();
-  constructor(readonly done: (v: Value) => void) {}
+/**
+ * A fiber keeps its own reset frames (it is its ResetFrames: programs make
+ * fibers by the hundred thousand, so one object fewer each counts).
+ */
+export class Fiber extends ResetFrames {
+  /** What the fiber is suspended waiting for, if anything: cancelled when the fiber's task is. */
+  waitingOn: { cancel(): unknown } | null = null;
+  constructor(private readonly done: ((v: Value) => void) | null = null) {
+    super();
+  }
+  /** Takes the fiber's value when it ends. */
+  end(v: Value): void {
+    this.done!(v);
+  }
 }
 
 /**
@@ -112,7 +121,7 @@ function enter(fiber: Fiber, start: () => Value): void {
   const opaque = nesting.opaque;
   const depth = calls.depth;
   running = fiber;
-  resets = fiber.resets;
+  resets = fiber;
   nesting.opaque = 0;
   calls.depth = 0;
   let r: Value;
@@ -124,7 +133,7 @@ function enter(fiber: Fiber, start: () => Value): void {
     nesting.opaque = opaque;
     calls.depth = depth;
   }
-  if (r !== SUSPENDED) fiber.done(r);
+  if (r !== SUSPENDED) fiber.end(r);
 }
 
 /**
@@ -132,7 +141,11 @@ function enter(fiber: Fiber, start: () => Value): void {
  * waits); `done` gets the value when the fiber ends, now or later.
  */
 export function spawn(start: () => Value, done: (v: Value) => void): Fiber {
-  const fiber = new Fiber(done);
+  return spawnAs(new Fiber(done), start);
+}
+
+/** Starts `fiber` (whose `end` takes its value) running `start`. */
+export function spawnAs<F extends Fiber>(fiber: F, start: () => Value): F {
   enter(fiber, start);
   return fiber;
 }
@@ -150,7 +163,7 @@ export function suspend(rest: (v: Value) => Value): Value {
   waker((v) =>
     later(() =>
       enter(fiber, () => {
-        fiber.cancelWait = null;
+        fiber.waitingOn = null;
         calls.depth = depth;
         return rest(v);
       }),

@@ -29,7 +29,7 @@ function waitFor(name: string, h: Handle): Value {
   if (h.terminal) return awaited(h);
   return wait(name, (resume) => {
     // Cancelling an `async` body's handle cancels what its fiber waits for, which then goes on with the cancellation Error.
-    runningFiber()!.cancelWait = () => h.cancel();
+    runningFiber()!.waitingOn = h;
     h.whenSettled((s) => resume(awaited(s)));
   });
 }

@@ -95,11 +95,18 @@ export class Handle extends HostValue {
     const dependants = this.dependants;
     this.onCancelled = null;
     this.dependants = null;
+    this.release();
     if (cleanups !== null) for (const f of cleanups) f();
     if (dependants !== null) for (const d of dependants) d.cancel();
     this.notify();
     return true;
   }
+
+  /**
+   * Releases what the operation itself holds, first thing when it is cancelled
+   * (before the on-cancel callbacks): for kinds of handle that hold something.
+   */
+  protected release(): void {}
 
   /** Calls f with this handle once it is settled: now if it is. */
   whenSettled(f: (h: Handle) => void): void {
