@@ -22,7 +22,17 @@ export const SUSPENDED = new VError('internal: fiber suspended') as Value;
 /** What a waiting builtin gives when it has registered how to be woken (see `wait`). */
 export const WAIT = new VError('internal: wait') as Value;
 
-/** How a waiting builtin is woken: it calls `resume` with the value the wait gives. */
+/**
+ * What a fiber can wait for (a handle, runtime/aio/handle.ts): it resumes the
+ * suspended fiber once, with what the wait gives, and is cancelled when the
+ * fiber's task is.
+ */
+export interface Waitable {
+  resumeWhenSettled(s: Suspended): void;
+  cancel(): unknown;
+}
+
+/** Any other wait (a timer, a stopping system, a continuation-taking function): it calls `resume` once. */
 export type Waker = (resume: (v: Value) => void) => void;
 
 /** The builtins that suspend a fiber. */
@@ -66,7 +76,7 @@ export class ResetFrames {
  */
 export class Fiber extends ResetFrames {
   /** What the fiber is suspended waiting for, if anything: cancelled when the fiber's task is. */
-  waitingOn: { cancel(): unknown } | null = null;
+  waitingOn: Waitable | null = null;
   constructor(private readonly done: ((v: Value) => void) | null = null) {
     super();
   }
@@ -88,7 +98,7 @@ export function runningFiber(): Fiber | null {
 }
 
 let running: Fiber | null = null;
-let pendingWaker: Waker | undefined;
+let pendingWait: Waitable | Waker | undefined;
 
 /** Nestings since the running fiber began that need the value of what runs inside them. */
 export const nesting = { opaque: 0 };
@@ -99,13 +109,13 @@ export function canWait(): boolean {
 }
 
 /**
- * Called by a builtin that must wait: returns WAIT, which the evaluator
- * answers by suspending the fiber and registering with `waker` — or, where the
- * fiber cannot suspend, the Error that says so.
+ * Called by a builtin that must wait for `on`: returns WAIT, which the
+ * evaluator answers by suspending the fiber until `on` resumes it — or, where
+ * the fiber cannot suspend, the Error that says so.
  */
-export function wait(name: string, waker: Waker): Value {
+export function wait(name: string, on: Waitable | Waker): Value {
   if (!canWait()) return cannotWait(name);
-  pendingWaker = waker;
+  pendingWait = on;
   return WAIT;
 }
 
@@ -157,19 +167,39 @@ export function spawnAs<F extends Fiber>(fiber: F, start: () => Value): F {
  */
 export function suspend(rest: (v: Value) => Value): Value {
   const fiber = running!;
-  const waker = pendingWaker!;
-  pendingWaker = undefined;
-  const depth = calls.depth;
-  waker((v) =>
-    later(() =>
-      enter(fiber, () => {
-        fiber.waitingOn = null;
-        calls.depth = depth;
-        return rest(v);
-      }),
-    ),
-  );
+  const on = pendingWait!;
+  pendingWait = undefined;
+  const s = new Suspended(fiber, calls.depth, rest);
+  if (typeof on === 'function') on((v) => s.resume(v));
+  else {
+    fiber.waitingOn = on;
+    on.resumeWhenSettled(s);
+  }
   return SUSPENDED;
+}
+
+/**
+ * A fiber suspended in a wait, until what it waits for resumes it. One object
+ * rather than closures: a program may have a hundred thousand fibers waiting.
+ */
+export class Suspended {
+  constructor(
+    private readonly fiber: Fiber,
+    /** calls.depth where the fiber suspended. */
+    private readonly depth: number,
+    private readonly rest: (v: Value) => Value,
+  ) {}
+
+  /** Goes on with the rest of the fiber, given v, once the JS stack is empty. */
+  resume(v: Value): void {
+    later(() =>
+      enter(this.fiber, () => {
+        this.fiber.waitingOn = null;
+        calls.depth = this.depth;
+        return this.rest(v);
+      }),
+    );
+  }
 }
 
 const queue: Array<() => void> = [];

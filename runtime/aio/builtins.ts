@@ -12,7 +12,6 @@ import { Builtin, Cons, isFunc, isList, isNum, listFromArray, listToArray, Sym, 
 import { display } from '../printer.js';
 import { pushFiber } from '../builtins/continuations.js';
 import { remaining } from '../builtins/ctx.js';
-import { runningFiber } from '../fibers.js';
 import { startAsync } from './async.js';
 import { callback } from './callbacks.js';
 import { awaited, CANCELLED, Handle } from './handle.js';
@@ -27,11 +26,8 @@ const STOP = kw('stop');
 function waitFor(name: string, h: Handle): Value {
   h.looked();
   if (h.terminal) return awaited(h);
-  return wait(name, (resume) => {
-    // Cancelling an `async` body's handle cancels what its fiber waits for, which then goes on with the cancellation Error.
-    runningFiber()!.waitingOn = h;
-    h.whenSettled((s) => resume(awaited(s)));
-  });
+  // Cancelling an `async` body's handle cancels what its fiber waits for, which then goes on with the cancellation Error.
+  return wait(name, h);
 }
 
 function handleArg(name: string, v: Value, which = 'argument'): Handle | VError {

@@ -6,6 +6,7 @@
 import { display } from '../printer.js';
 import { HostValue, VError, type Value } from '../values.js';
 import type { AioSystem } from './system.js';
+import type { Suspended } from '../fibers.js';
 
 export type Status = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -27,7 +28,8 @@ export class Handle extends HostValue {
   /** The result when completed, the failure value when failed. */
   private outcome: Value = null;
   // Made when first needed: most handles have one observer or none, and programs make many.
-  private observers: Array<(h: Handle) => void> | null = null;
+  // A fiber waiting for the handle is an observer too, told the outcome of its wait.
+  private observers: Array<((h: Handle) => void) | Suspended> | null = null;
   /** Cancelled with this handle (spec: its children). */
   private dependants: Handle[] | null = null;
   /** Run when this handle is cancelled: stopping a timer, closing a socket, on-cancel callbacks. */
@@ -115,6 +117,13 @@ export class Handle extends HostValue {
     else this.observers = append(this.observers, f);
   }
 
+  /** Resumes a fiber waiting for this handle with what the wait gives, once it has settled (spec §10.3). */
+  resumeWhenSettled(s: Suspended): void {
+    this.looked();
+    if (this.terminal) s.resume(awaited(this));
+    else this.observers = append(this.observers, s);
+  }
+
   /** The program has looked at how this handle settled: its failure, if any, is handled. */
   looked(): void {
     if (this.state === 'failed') unhandled.delete(this);
@@ -164,7 +173,7 @@ export class Handle extends HostValue {
   private notify(): void {
     const observers = this.observers;
     this.observers = null;
-    if (observers !== null) for (const f of observers) f(this);
+    if (observers !== null) for (const f of observers) typeof f === 'function' ? f(this) : f.resume(awaited(this));
   }
 }
 
