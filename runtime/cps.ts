@@ -36,7 +36,7 @@ import {
 } from './builtins/continuations.js';
 import { startAsync } from './aio/async.js';
 import { Handle } from './aio/handle.js';
-import { mayWait, nesting, resets as fiberResets, suspend, SUSPENDED, WAIT } from './fibers.js';
+import { mayWait, nesting, resets as fiberResets, suspend, Suspended, SUSPENDED, WAIT } from './fibers.js';
 import { Builtin, Lambda, PENDING, toSexpr, Cons, VError, type Value } from './values.js';
 import { countError } from './builtins/errors.js';
 import { filter, foldl, map, walksDirectly } from './natives.js';
@@ -274,24 +274,33 @@ export function knative(k: K, owed: number, name: keyof typeof WALKS, h: Value, 
 function kwait(k: K, owed: number, f: Builtin, args: Value[]): Value {
   const m = currentMachine();
   const r = f.fn(args, m.global, m) as Value;
-  if (r === WAIT) {
-    // The resets around stay in the fiber's frames; what the code answers to comes back with it.
-    const inside = delimited;
-    const depth = promptDepth;
-    return suspend((v) =>
-      runCps(
-        () => {
-          promptDepth = depth;
-          calls.depth -= owed;
-          return k(v);
-        },
-        inside,
-        true,
-      ),
-    );
-  }
+  if (r === WAIT) return suspend(new WaitingK(k, owed));
   calls.depth -= owed;
   return kret(k, r);
+}
+
+/** Continuation-passing code suspended in a wait: k goes on, on a trampoline of its own. */
+class WaitingK extends Suspended {
+  // The resets around stay in the fiber's frames; what the code answers to comes back with it.
+  private readonly inside = delimited;
+  private readonly answersTo = promptDepth;
+  constructor(
+    private readonly k: K,
+    private readonly owed: number,
+  ) {
+    super();
+  }
+  protected goOn(v: Value): Value {
+    return runCps(
+      () => {
+        promptDepth = this.answersTo;
+        calls.depth -= this.owed;
+        return this.k(v);
+      },
+      this.inside,
+      true,
+    );
+  }
 }
 
 /** Finishes a call that answered REFLECT, in the caller's frame. */

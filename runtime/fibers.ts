@@ -161,34 +161,33 @@ export function spawnAs<F extends Fiber>(fiber: F, start: () => Value): F {
 }
 
 /**
- * Suspends the running fiber at the waiting builtin that just returned WAIT:
- * `rest(v)` runs the rest of the fiber once the wait gives v, and gives the
- * fiber's value (or SUSPENDED again).
+ * Suspends the running fiber at the waiting builtin that just returned WAIT,
+ * until what it waits for resumes `s`, which goes on with the rest of the fiber.
  */
-export function suspend(rest: (v: Value) => Value): Value {
-  const fiber = running!;
+export function suspend(s: Suspended): Value {
   const on = pendingWait!;
   pendingWait = undefined;
-  const s = new Suspended(fiber, calls.depth, rest);
   if (typeof on === 'function') on((v) => s.resume(v));
   else {
-    fiber.waitingOn = on;
+    running!.waitingOn = on;
     on.resumeWhenSettled(s);
   }
   return SUSPENDED;
 }
 
 /**
- * A fiber suspended in a wait, until what it waits for resumes it. One object
- * rather than closures: a program may have a hundred thousand fibers waiting.
+ * The running fiber, suspended in a wait until what it waits for resumes it.
+ * One object holds all the fiber needs to go on (subclasses add the rest of
+ * its code), rather than closures: a program may have a hundred thousand
+ * fibers waiting.
  */
-export class Suspended {
-  constructor(
-    private readonly fiber: Fiber,
-    /** calls.depth where the fiber suspended. */
-    private readonly depth: number,
-    private readonly rest: (v: Value) => Value,
-  ) {}
+export abstract class Suspended {
+  private readonly fiber = running!;
+  /** calls.depth where the fiber suspended. */
+  private readonly depth = calls.depth;
+
+  /** The rest of the fiber, given what the wait gave: its value, or SUSPENDED again. */
+  protected abstract goOn(v: Value): Value;
 
   /** Goes on with the rest of the fiber, given v, once the JS stack is empty. */
   resume(v: Value): void {
@@ -196,7 +195,7 @@ export class Suspended {
       enter(this.fiber, () => {
         this.fiber.waitingOn = null;
         calls.depth = this.depth;
-        return this.rest(v);
+        return this.goOn(v);
       }),
     );
   }

@@ -9,7 +9,7 @@
 import { applyCompiled, calls, settle } from './calls.js';
 import { enterCps } from './cps.js';
 import { cannotSuspendWith, cpsHolds } from './suspends.js';
-import { nesting, suspend, WAIT } from './fibers.js';
+import { nesting, suspend, Suspended, WAIT } from './fibers.js';
 import { Frame } from './frame.js';
 import {
   Builtin,
@@ -197,17 +197,7 @@ export class Machine implements Control {
     const rest = this.stack.splice(this.base);
     const delimiters = rest.filter((k) => k.delimits === true).length;
     this.resets -= delimiters;
-    const ctx = this.ctx;
-    this.ret(
-      suspend((v) =>
-        this.execute((m) => {
-          for (const k of rest) m.push(k === rest[0] ? (k.afterWait?.() ?? k) : k);
-          this.resets += delimiters;
-          this.ctx = ctx;
-          return v;
-        }, true),
-      ),
-    );
+    this.ret(suspend(new WaitingSteps(this, rest, delimiters)));
     return PENDING;
   }
 
@@ -628,3 +618,25 @@ class CtxK implements Kont {
   }
 }
 
+
+/** The evaluator's part of a fiber suspended in a wait: its steps, pushed back when it resumes. */
+class WaitingSteps extends Suspended {
+  private readonly ctx: RequestContext | null;
+  constructor(
+    private readonly machine: Machine,
+    private readonly rest: Kont[],
+    private readonly delimiters: number,
+  ) {
+    super();
+    this.ctx = machine.ctx;
+  }
+  protected goOn(v: Value): Value {
+    return this.machine.execute((m) => {
+      const rest = this.rest;
+      for (const k of rest) m.push(k === rest[0] ? (k.afterWait?.() ?? k) : k);
+      this.machine.resets += this.delimiters;
+      this.machine.ctx = this.ctx;
+      return v;
+    }, true);
+  }
+}
