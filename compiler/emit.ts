@@ -23,6 +23,7 @@ import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
 import { CpsTranslator } from './cps.js';
+import { numericFunction, numericPlan, type NumericPlan } from './numeric.js';
 import { callsNothing, emptyCallees, guardedParams, leafCalls, noCalls, programStatus, type Callees, type Suspends } from './suspends.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
@@ -121,6 +122,8 @@ export class Emitter {
   }
 
   private readonly cps = new CpsTranslator(this);
+  /** Numeric bodies and their flags (compiler/numeric.ts), declared in the instantiate function. */
+  private readonly numericBodies: t.Statement[] = [];
 
   /** A runtime export, as the module constant it is bound to. */
   runtime(name: string): t.Identifier {
@@ -537,8 +540,12 @@ export class Emitter {
     const bodyStmts = this.tail(fn.body, cx);
     const frameDecls = this.frameDeclarations(fn);
     const decls: t.Statement[] = [];
+    const numeric = this.options.target === 'ts' ? null : numericPlan(fn);
+    // Its own temporary: the entry check comes before the body's.
+    const entry = numeric === null ? [] : this.numericEntry(fn, numeric, codeName, this.temp(cx), cx.selfLooped);
     if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined')))));
     decls.push(
+      ...entry,
       t.expressionStatement(t.updateExpression('++', depth())),
       t.variableDeclaration('let', [t.variableDeclarator(id('$k'), t.numericLiteral(1))]),
     );
@@ -580,6 +587,33 @@ export class Emitter {
       ),
       fn.loc,
     );
+  }
+
+  /**
+   * The entry to fn's numeric body (compiler/numeric.ts), which goes in the instantiate
+   * function: taken when the arguments are numbers, the operators standard and the global
+   * the recursion goes through holds this very code; a bail goes on with the general code.
+   */
+  private numericEntry(fn: Fn, plan: NumericPlan, codeName: string, self: string, looped: boolean): t.Statement[] {
+    const name = `${codeName}_num`;
+    const off = `${name}_off`;
+    this.numericBodies.push(numericFunction(fn, name, R), t.variableDeclaration('let', [t.variableDeclarator(id(off), t.booleanLiteral(false))]));
+    const args = fn.params.map((p) => id(looped ? `${p.id}_next` : p.id));
+    const cell = (s: Sym, field: 'v' | 'std') => t.memberExpression(this.cell(s), id(field));
+    const checks: t.Expression[] = [
+      t.unaryExpression('!', id(off)),
+      ...args.map((a) => t.binaryExpression('===', t.unaryExpression('typeof', a), t.stringLiteral('number'))),
+      ...[...plan.operators].map((s) => t.binaryExpression('===', cell(s, 'v'), cell(s, 'std'))),
+      t.binaryExpression('instanceof', assign(self, cell((fn.self as { name: Sym }).name, 'v')), R('Lambda')),
+      t.binaryExpression('===', t.memberExpression(id(self), id('code')), id(codeName)),
+    ];
+    const e = id('e');
+    const bailed = t.catchClause(e, t.blockStatement([
+      t.ifStatement(t.binaryExpression('!==', e, R('BAIL')), t.throwStatement(e)),
+      t.expressionStatement(t.assignmentExpression('=', id(off), t.booleanLiteral(true))),
+    ]));
+    const run = t.tryStatement(t.blockStatement([t.returnStatement(t.callExpression(id(name), args))]), bailed);
+    return [t.ifStatement(checks.reduce((a, b) => t.logicalExpression('&&', a, b)), t.blockStatement([run]))];
   }
 
   /**
@@ -789,6 +823,7 @@ export class Emitter {
       t.variableDeclarator(id(name), t.callExpression(t.memberExpression(id('G'), id('cell')), [this.sym(s)])),
     );
     const moduleBody: t.Statement[] = [
+      ...this.numericBodies,
       t.variableDeclaration('const', [t.variableDeclarator(id('C'), id('$calls')), ...cellDecls]),
       t.returnStatement(t.arrayExpression(thunks)),
     ];

@@ -23,6 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { parseProgram, Source } from '../runtime/reader.js';
 import { Cons, sym, type Sym } from '../runtime/values.js';
 import { continuationProgramArb } from './continuation-arbitraries.js';
+import { numericProgramArb } from './numeric-arbitraries.js';
 import { differentialProgramArb, hostileProgramArb, minimiseProgram, preludeProgramArb } from './program-arbitraries.js';
 
 const SEED = Number(process.env.VALK_FC_SEED ?? 20260214);
@@ -278,4 +279,8 @@ test.serial('the same after loading the prelude: fun, and map, filter and foldl 
 test.serial('the same for programs that capture and resume continuations (async-reset, async-shift), multi-shot included', async (t) => {
   // Not under added resets: these programs shift at top level on purpose, where a reset would catch them.
   await differential(t, continuationProgramArb, 150, 4, MODES.filter((m) => m !== 'compiled, under resets'));
+});
+
+test.serial('the same for self-recursive integer functions, which compiled code runs on plain numbers until a value leaves the safe integers', async (t) => {
+  await differential(t, numericProgramArb, 150, 5);
 });
