@@ -23,7 +23,7 @@ import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
 import { CpsTranslator } from './cps.js';
-import { numericFunction, numericPlan, type NumericPlan } from './numeric.js';
+import { fastFunction, fastPlan, type FastPlan } from './fast.js';
 import { callsNothing, emptyCallees, guardedParams, leafCalls, noCalls, programStatus, type Callees, type Suspends } from './suspends.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
@@ -122,8 +122,8 @@ export class Emitter {
   }
 
   private readonly cps = new CpsTranslator(this);
-  /** Numeric bodies and their flags (compiler/numeric.ts), declared in the instantiate function. */
-  private readonly numericBodies: t.Statement[] = [];
+  /** Fast bodies and their flags (compiler/fast.ts), declared in the instantiate function. */
+  private readonly fastBodies: t.Statement[] = [];
 
   /** A runtime export, as the module constant it is bound to. */
   runtime(name: string): t.Identifier {
@@ -540,9 +540,10 @@ export class Emitter {
     const bodyStmts = this.tail(fn.body, cx);
     const frameDecls = this.frameDeclarations(fn);
     const decls: t.Statement[] = [];
-    const numeric = this.options.target === 'ts' ? null : numericPlan(fn);
+    const fast = this.options.target === 'ts' ? null : fastPlan(fn);
+    const fastName = `${codeName}_fast`;
     // Its own temporary: the entry check comes before the body's.
-    const entry = numeric === null ? [] : this.numericEntry(fn, numeric, codeName, this.temp(cx), cx.selfLooped);
+    const entry = fast === null ? [] : this.fastEntry(fn, fast, codeName, fastName, this.temp(cx), cx.selfLooped);
     if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined')))));
     decls.push(
       ...entry,
@@ -569,7 +570,7 @@ export class Emitter {
     const cps = this.cpsCode(fn, 'lambda', codeName, assumes);
     // Only a lambda that may suspend (it has continuation-passing code) can have guarded parameters.
     const guarded = cps !== undefined && !t.isNullLiteral(cps) && fn.self?.kind === 'global' ? guardedParams(fn, fn.self.name, this.suspends) : undefined;
-    return this.at(
+    const made = this.at(
       rcall(
         'lambda',
         fn.formals === null ? t.nullLiteral() : this.dataRef(fn.formals),
@@ -587,22 +588,30 @@ export class Emitter {
       ),
       fn.loc,
     );
+    // Other fast bodies call this one's through the lambda.
+    return fast === null ? made : rcall('withFast', made, id(fastName));
   }
 
   /**
-   * The entry to fn's numeric body (compiler/numeric.ts), which goes in the instantiate
-   * function: taken when the arguments are numbers, the operators standard and the global
-   * the recursion goes through holds this very code; a bail goes on with the general code.
+   * The entry to fn's fast body (compiler/fast.ts), which goes in the instantiate function:
+   * taken when no standard name has been rebound, its operators are the standard ones and
+   * the global the recursion goes through holds this very code; a bail goes on with the
+   * general code.
    */
-  private numericEntry(fn: Fn, plan: NumericPlan, codeName: string, self: string, looped: boolean): t.Statement[] {
-    const name = `${codeName}_num`;
+  private fastEntry(fn: Fn, plan: FastPlan, codeName: string, name: string, self: string, looped: boolean): t.Statement[] {
     const off = `${name}_off`;
-    this.numericBodies.push(numericFunction(fn, name, R), t.variableDeclaration('let', [t.variableDeclarator(id(off), t.booleanLiteral(false))]));
+    const names = {
+      runtime: R,
+      cell: (s: Sym) => this.cell(s),
+      data: (ref: DataRef) => this.dataRef(ref),
+      literal: (v: unknown) => this.literal(v as Value),
+    };
+    this.fastBodies.push(fastFunction(fn, plan, name, names), t.variableDeclaration('let', [t.variableDeclarator(id(off), t.booleanLiteral(false))]));
     const args = fn.params.map((p) => id(looped ? `${p.id}_next` : p.id));
     const cell = (s: Sym, field: 'v' | 'std') => t.memberExpression(this.cell(s), id(field));
     const checks: t.Expression[] = [
       t.unaryExpression('!', id(off)),
-      ...args.map((a) => t.binaryExpression('===', t.unaryExpression('typeof', a), t.stringLiteral('number'))),
+      t.binaryExpression('===', t.memberExpression(R('rebinds'), id('count')), t.numericLiteral(0)),
       ...[...plan.operators].map((s) => t.binaryExpression('===', cell(s, 'v'), cell(s, 'std'))),
       t.binaryExpression('instanceof', assign(self, cell((fn.self as { name: Sym }).name, 'v')), R('Lambda')),
       t.binaryExpression('===', t.memberExpression(id(self), id('code')), id(codeName)),
@@ -612,7 +621,7 @@ export class Emitter {
       t.ifStatement(t.binaryExpression('!==', e, R('BAIL')), t.throwStatement(e)),
       t.expressionStatement(t.assignmentExpression('=', id(off), t.booleanLiteral(true))),
     ]));
-    const run = t.tryStatement(t.blockStatement([t.returnStatement(t.callExpression(id(name), args))]), bailed);
+    const run = t.tryStatement(t.blockStatement([t.returnStatement(t.callExpression(id(name), [...args, t.numericLiteral(0)]))]), bailed);
     return [t.ifStatement(checks.reduce((a, b) => t.logicalExpression('&&', a, b)), t.blockStatement([run]))];
   }
 
@@ -823,7 +832,7 @@ export class Emitter {
       t.variableDeclarator(id(name), t.callExpression(t.memberExpression(id('G'), id('cell')), [this.sym(s)])),
     );
     const moduleBody: t.Statement[] = [
-      ...this.numericBodies,
+      ...this.fastBodies,
       t.variableDeclaration('const', [t.variableDeclarator(id('C'), id('$calls')), ...cellDecls]),
       t.returnStatement(t.arrayExpression(thunks)),
     ];

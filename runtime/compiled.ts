@@ -24,13 +24,20 @@ export const isSafeInteger = Number.isSafeInteger;
 export { map as native_map, filter as native_filter, foldl as native_foldl } from './natives.js';
 
 /**
- * Thrown by a function's numeric body (compiler/numeric.ts) where it cannot go
+ * Thrown by a function's fast body (compiler/fast.ts) where it cannot go
  * on as the general code would: the call runs the general code instead.
  */
 export const BAIL: unknown = Object.freeze({ bail: true });
 export function bail(): never {
   throw BAIL;
 }
+/** A compiled lambda with a fast body (compiler/fast.ts). */
+export function withFast(f: Lambda, fast: Code): Lambda {
+  f.fast = fast;
+  return f;
+}
+export { equal as valuesEqual };
+export { rebinds } from './frame.js';
 
 /** Returned by a call helper when the callee needs the caller's frame; the call is pending. */
 export const REFLECT = new VError('internal: reflective call pending') as Value;

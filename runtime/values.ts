@@ -166,6 +166,8 @@ export class Lambda {
    * checks the arguments (runtime/suspends.ts, `cannotSuspendWith`).
    */
   guarded: { readonly positions: readonly number[]; readonly self: GlobalCell } | undefined = undefined;
+  /** For compiled lambdas with one: the fast body (compiler/fast.ts), which other fast bodies call. */
+  fast: Code | undefined = undefined;
   /** The last answers of runtime/suspends.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
   leafCheck?: { at: number; ok: boolean };
   cpsCheck?: { at: number; ok: boolean };

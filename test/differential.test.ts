@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { parseProgram, Source } from '../runtime/reader.js';
 import { Cons, sym, type Sym } from '../runtime/values.js';
 import { continuationProgramArb } from './continuation-arbitraries.js';
-import { numericProgramArb } from './numeric-arbitraries.js';
+import { listProgramArb, numericProgramArb } from './fast-body-arbitraries.js';
 import { differentialProgramArb, hostileProgramArb, minimiseProgram, preludeProgramArb } from './program-arbitraries.js';
 
 const SEED = Number(process.env.VALK_FC_SEED ?? 20260214);
@@ -283,4 +283,8 @@ test.serial('the same for programs that capture and resume continuations (async-
 
 test.serial('the same for self-recursive integer functions, which compiled code runs on plain numbers until a value leaves the safe integers', async (t) => {
   await differential(t, numericProgramArb, 150, 5);
+});
+
+test.serial('the same for functions over lists that call themselves and each other, which compiled code runs in their fast bodies until something needs the general code', async (t) => {
+  await differential(t, listProgramArb, 150, 6);
 });

@@ -1,0 +1,268 @@
+// A second body for functions whose work is the standard operators on their
+// parameters and calls of global functions (fib, tak, ack, nqueens' safe?):
+// the fast body, in plain JavaScript on the same values.
+//
+// Such a body needs none of the checks the general code makes at every step,
+// once a few things are checked on entry: its operators hold the standard
+// builtins, no standard name has been rebound anywhere (so the operators of
+// every fast body it calls hold theirs too), and the global its recursion
+// goes through holds this very code. Nothing it runs can change any of that:
+// it calls only operators and other fast bodies. No frame can be reified in
+// it, nothing it runs can look at `stack-depth`, and it cannot suspend. What
+// it cannot do the way the general code does — an operand of the wrong type,
+// a value leaving the safe integers (64-bit wrapping), a division by a number
+// <= 0, a global that is unbound or not a function with a fast body, calls
+// nested too deep — it abandons, by throwing BAIL: the call that entered it
+// then runs the general code from its start, which is sound because fast
+// bodies have no effects. A function whose fast body has bailed once uses the
+// general code from then on.
+
+import * as t from '@babel/types';
+import type { Sym } from '../runtime/values.js';
+import type { DataRef, Expr, Fn, PrimOp, Var } from './ir.js';
+
+/** What a function's fast body rests on: the operators it uses, whose globals must hold the standard builtins. */
+export interface FastPlan {
+  readonly operators: ReadonlySet<Sym>;
+  /**
+   * Whether the body is integer arithmetic alone: number literals, its parameters,
+   * arithmetic and comparison, `if`, and calls of itself. Its parameters are then
+   * checked to be numbers once, on entry, and never again.
+   */
+  readonly numeric: boolean;
+}
+
+const ARITHMETIC: Partial<Record<PrimOp, '+' | '-' | '*'>> = { add: '+', sub: '-', mul: '*' };
+const ORDER: Partial<Record<PrimOp, '<' | '>' | '<=' | '>='>> = { lt: '<', gt: '>', le: '<=', ge: '>=' };
+
+/** Calls into other fast bodies deeper than this give up: the general code keeps long chains of tail calls in constant stack. */
+export const FAST_DEPTH = 10_000;
+
+/**
+ * The plan for fn's fast body, or null when its body does anything but the
+ * standard operators on its parameters, literals and globals' values, `if`
+ * with both branches, and calls of globals with a fixed number of arguments.
+ */
+export function fastPlan(fn: Fn): FastPlan | null {
+  if (fn.rest !== null || fn.self?.kind !== 'global' || fn.params.some((p) => p.rebound === true)) return null;
+  // A frame around the lambda could bind an operator's name; only the global frame is outside.
+  for (let s = fn.scope.parent; s.kind !== 'top'; s = s.parent) if (s.kind === 'fn') return null;
+  const self = fn.self.name;
+  const operators = new Set<Sym>();
+  const ok = (e: Expr): boolean => {
+    switch (e.k) {
+      case 'lit':
+        return typeof e.value === 'number' || typeof e.value === 'bigint' || typeof e.value === 'string' || e.value === null;
+      case 'data':
+      case 'global':
+        return true;
+      case 'local':
+        return isParam(e.v, fn);
+      case 'single':
+        return ok(e.e);
+      case 'prim':
+        if (e.head !== undefined || e.op === 'neg' || e.args.length !== (e.op === 'head' || e.op === 'tail' ? 1 : 2)) return false;
+        operators.add(e.name);
+        return e.args.every(ok);
+      case 'if':
+        return e.else !== null && ok(e.cond) && ok(e.then) && ok(e.else);
+      case 'call':
+        // Other globals' arity is checked where they are called; the function's own is known.
+        return e.fn.k === 'global' && (e.fn.name !== self || e.args.length === fn.params.length) && e.args.every(ok);
+      default:
+        return false;
+    }
+  };
+  // Without an operator there is nothing to check that the session builds the standard ones in.
+  if (!ok(fn.body) || operators.size === 0) return null;
+  const numeric = (e: Expr): boolean => {
+    switch (e.k) {
+      case 'lit':
+        return typeof e.value === 'number';
+      case 'local':
+        return true;
+      case 'single':
+        return numeric(e.e);
+      case 'prim':
+        return e.op !== 'head' && e.op !== 'tail' && e.op !== 'cons' && e.args.every(numeric);
+      case 'if':
+        return numeric(e.cond) && numeric(e.then) && numeric(e.else!);
+      case 'call':
+        return (e.fn as { name: Sym }).name === self && e.args.every(numeric);
+      default:
+        return false;
+    }
+  };
+  return { operators, numeric: numeric(fn.body) };
+}
+
+function isParam(v: Var, fn: Fn): boolean {
+  return v.param && v.scope === fn.scope;
+}
+
+/** What the fast body's code refers to outside itself. */
+export interface FastNames {
+  /** The runtime export x (`isSafeInteger`, `bail`, `Cons`, ...). */
+  runtime(x: string): t.Expression;
+  /** A global's cell. */
+  cell(name: Sym): t.Expression;
+  /** A literal list of the program's data. */
+  data(ref: DataRef): t.Expression;
+  /** A symbol or other literal value. */
+  literal(value: unknown): t.Expression;
+}
+
+/**
+ * The fast body as a JS function `name(...params, depth)`. A self call in tail
+ * position is a new round of a loop, as in the general code; depth counts
+ * nested calls of other fast bodies.
+ */
+export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNames): t.FunctionDeclaration {
+  const self = (fn.self as { name: Sym }).name;
+  const temps: string[] = [];
+  const temp = () => {
+    const n = `r${temps.length}`;
+    temps.push(n);
+    return t.identifier(n);
+  };
+  const depth = t.identifier('depth');
+  const R = names.runtime;
+  const bail = () => t.callExpression(R('bail'), []);
+  const isNumber = (x: t.Expression) => t.binaryExpression('===', t.unaryExpression('typeof', x), t.stringLiteral('number'));
+  const all = (xs: t.Expression[]) => xs.reduce((a, b) => t.logicalExpression('&&', a, b));
+  // Whether e's value is a JS number whatever the operands: arithmetic, comparison, equality give one,
+  // and in a numeric body so do the parameters and its own calls.
+  const givesNumber = (e: Expr): boolean =>
+    (e.k === 'lit' && typeof e.value === 'number') ||
+    (e.k === 'prim' && e.op !== 'head' && e.op !== 'tail' && e.op !== 'cons') ||
+    (plan.numeric && (e.k === 'local' || e.k === 'call' || (e.k === 'single' && givesNumber(e.e))));
+  /** Operands as expressions, each in a temporary unless it is a literal. */
+  const operands = (args: Expr[]): { setup: t.Expression[]; values: t.Expression[] } => {
+    const setup: t.Expression[] = [];
+    const values = args.map((a) => {
+      const v = value(a);
+      if (t.isLiteral(v) || t.isUnaryExpression(v) || t.isIdentifier(v)) return v;
+      const r = temp();
+      setup.push(t.assignmentExpression('=', r, v));
+      return r;
+    });
+    return { setup, values };
+  };
+  const withSetup = (setup: t.Expression[], e: t.Expression) => (setup.length === 0 ? e : t.sequenceExpression([...setup, e]));
+  const truthy = (x: t.Expression) => t.logicalExpression('&&', t.binaryExpression('!==', x, t.numericLiteral(0)), t.binaryExpression('!==', x, t.nullLiteral()));
+  const test = (e: Expr): t.Expression => {
+    if (e.k === 'prim' && e.op in ORDER) {
+      const { setup, values } = operands(e.args);
+      const numbers = e.args.flatMap((a, i) => (givesNumber(a) ? [] : [isNumber(values[i])]));
+      const compare = t.binaryExpression(ORDER[e.op]!, values[0], values[1]);
+      return withSetup(setup, numbers.length === 0 ? compare : t.conditionalExpression(all(numbers), compare, bail()));
+    }
+    const v = value(e);
+    if (givesNumber(e)) return t.binaryExpression('!==', v, t.numericLiteral(0));
+    const r = temp();
+    return t.sequenceExpression([t.assignmentExpression('=', r, v), truthy(r)]);
+  };
+  const call = (e: Expr & { k: 'call' }): t.Expression => {
+    const g = (e.fn as { name: Sym }).name;
+    if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
+    const args = [...e.args.map(value), t.binaryExpression('+', depth, t.numericLiteral(1))];
+    // Another global: its value's fast body, when it has one taking these arguments.
+    const f = temp();
+    const has = all([
+      t.binaryExpression('instanceof', t.assignmentExpression('=', f, t.memberExpression(names.cell(g), t.identifier('v'))), R('Lambda')),
+      t.binaryExpression('!==', t.memberExpression(f, t.identifier('fast')), t.identifier('undefined')),
+      t.binaryExpression('===', t.memberExpression(f, t.identifier('direct')), t.numericLiteral(e.args.length)),
+      t.binaryExpression('<', depth, t.numericLiteral(FAST_DEPTH)),
+    ]);
+    return t.conditionalExpression(has, t.callExpression(t.memberExpression(f, t.identifier('fast')), args), bail());
+  };
+  const value = (e: Expr): t.Expression => {
+    switch (e.k) {
+      case 'lit':
+        return names.literal(e.value);
+      case 'data':
+        return names.data(e.ref);
+      case 'local':
+        return t.identifier(e.v.id);
+      case 'global': {
+        const r = temp();
+        return t.conditionalExpression(t.binaryExpression('!==', t.assignmentExpression('=', r, t.memberExpression(names.cell(e.name), t.identifier('v'))), t.identifier('undefined')), r, bail());
+      }
+      case 'single': {
+        // `{x}` calls x when it holds a function: that is left to the general code.
+        if (givesNumber(e.e)) return value(e.e);
+        const r = temp();
+        const isFunction = t.logicalExpression('||', t.binaryExpression('instanceof', r, R('Lambda')), t.binaryExpression('instanceof', r, R('Builtin')));
+        return t.sequenceExpression([t.assignmentExpression('=', r, value(e.e)), t.conditionalExpression(isFunction, bail(), r)]);
+      }
+      case 'if':
+        return t.conditionalExpression(test(e.cond), value(e.then), value(e.else!));
+      case 'call':
+        return call(e);
+      case 'prim':
+        return prim(e);
+      default:
+        throw new Error(`internal: ${e.k} in a fast body`);
+    }
+  };
+  const prim = (e: Expr & { k: 'prim' }): t.Expression => {
+    const { setup, values } = operands(e.args);
+    const [a, b] = values;
+    const numbers = (extra: t.Expression[] = []) => [...e.args.flatMap((x, i) => (givesNumber(x) ? [] : [isNumber(values[i])])), ...extra];
+    const guarded = (checks: t.Expression[], result: t.Expression) => withSetup(setup, checks.length === 0 ? result : t.conditionalExpression(all(checks), result, bail()));
+    switch (e.op) {
+      case 'head':
+      case 'tail':
+        return guarded([t.binaryExpression('instanceof', a, R('Cons'))], t.memberExpression(a, t.identifier(e.op)));
+      case 'cons':
+        // As the general code's inline `cons` makes it.
+        return guarded([t.logicalExpression('||', t.binaryExpression('===', b, t.nullLiteral()), t.binaryExpression('instanceof', b, R('Cons')))], t.newExpression(R('Cons'), [a, b, t.booleanLiteral(false)]));
+      case 'eq':
+      case 'ne': {
+        // The same JS value is equal to itself; a number, a string or Nil on either side settles it; else the builtin's equality.
+        const [yes, no] = e.op === 'eq' ? [1, 0] : [0, 1];
+        const primitive = (x: t.Expression) => t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('===', x, t.nullLiteral()));
+        const deep = t.conditionalExpression(t.callExpression(R('valuesEqual'), [a, b]), t.numericLiteral(yes), t.numericLiteral(no));
+        const settled = e.args.some(givesNumber) ? t.numericLiteral(no) : t.conditionalExpression(t.logicalExpression('||', primitive(a), primitive(b)), t.numericLiteral(no), deep);
+        return withSetup(setup, t.conditionalExpression(t.binaryExpression('===', a, b), t.numericLiteral(yes), settled));
+      }
+      case 'div': {
+        // Truncating division, exact for safe integers and a positive divisor (as the inline operator).
+        const quotient = t.binaryExpression('+', t.binaryExpression('/', t.binaryExpression('-', a, t.binaryExpression('%', a, b)), b), t.numericLiteral(0));
+        return guarded(numbers([t.binaryExpression('>', b, t.numericLiteral(0))]), quotient);
+      }
+      default: {
+        if (e.op in ORDER) return guarded(numbers(), t.conditionalExpression(t.binaryExpression(ORDER[e.op]!, a, b), t.numericLiteral(1), t.numericLiteral(0)));
+        const r = temp();
+        // `+ 0` turns a product's -0 into 0: Valkyria integers have no -0.
+        const result = e.op === 'mul' ? t.binaryExpression('+', r, t.numericLiteral(0)) : r;
+        const safe = t.callExpression(R('isSafeInteger'), [t.assignmentExpression('=', r, t.binaryExpression(ARITHMETIC[e.op]!, a, b))]);
+        return guarded(numbers([safe]), result);
+      }
+    }
+  };
+  let looped = false;
+  const tail = (e: Expr): t.Statement[] => {
+    if (e.k === 'if') return [t.ifStatement(test(e.cond), t.blockStatement(tail(e.then)), t.blockStatement(tail(e.else!)))];
+    if (e.k === 'call' && (e.fn as { name: Sym }).name === self && e.args.length === fn.params.length) {
+      looped = true;
+      // Every argument is computed before any parameter changes.
+      const next = e.args.map(() => temp());
+      return [
+        ...e.args.map((a, i) => t.expressionStatement(t.assignmentExpression('=', next[i], value(a)))),
+        ...fn.params.map((p, i) => t.expressionStatement(t.assignmentExpression('=', t.identifier(p.id), next[i]))),
+        t.continueStatement(),
+      ];
+    }
+    return [t.returnStatement(value(e))];
+  };
+  const body = tail(fn.body);
+  const statements: t.Statement[] = temps.length === 0 ? [] : [t.variableDeclaration('let', temps.map((n) => t.variableDeclarator(t.identifier(n))))];
+  // Other fast bodies call this one with whatever they have.
+  if (plan.numeric) {
+    const notNumbers = fn.params.map((p) => t.unaryExpression('!', isNumber(t.identifier(p.id))) as t.Expression).reduce((a, b) => t.logicalExpression('||', a, b));
+    statements.push(t.ifStatement(notNumbers, t.expressionStatement(bail())));
+  }
+  statements.push(...(looped ? [t.forStatement(null, null, null, t.blockStatement(body))] : body));
+  return t.functionDeclaration(t.identifier(name), [...fn.params.map((p) => t.identifier(p.id)), depth], t.blockStatement(statements));
+}

@@ -1,0 +1,87 @@
+// Random programs for the fast bodies of compiled functions
+// (compiler/fast.ts): self-recursive functions of integers, and functions
+// over lists that call themselves and each other, called with arguments near
+// the edges where a fast body gives up (the safe integers, 64-bit wrapping,
+// division by zero and by negative numbers, `head` of Nil, operands of the
+// wrong type), sometimes after an operator has been rebound. Every function
+// recurses on a counter that goes down by one, so each ends.
+
+import fc from 'fast-check';
+
+/** Literals around the edges where a fast body must hand back to the general code. */
+const literalArb = fc.oneof(
+  fc.integer({ min: -5, max: 5 }).map(String),
+  fc.constantFrom('1000', '-1000', '9007199254740991', '-9007199254740991', '9007199254740992', '4611686018427387904', '9223372036854775807', '-9223372036854775808'),
+);
+
+/** A Q-expression body of one expression: `{+ a b}` for `(+ a b)`, `{a}` for `a`. */
+const body = (e: string) => (e.startsWith('(') ? `{${e.slice(1, -1)}}` : `{${e}}`);
+
+const OPERATORS = ['+', '-', '*', '/', '<', '>', '<=', '>=', '==', '!='] as const;
+
+/** Arithmetic, comparisons and `if` over leaves. */
+function treeArb(leaf: fc.Arbitrary<string>, depth: number): fc.Arbitrary<string> {
+  if (depth === 0) return leaf;
+  const sub = treeArb(leaf, depth - 1);
+  return fc.oneof(
+    { weight: 2, arbitrary: leaf },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...OPERATORS), sub, sub).map(([op, x, y]) => `(${op} ${x} ${y})`) },
+    { weight: 1, arbitrary: fc.tuple(sub, sub, sub).map(([c, x, y]) => `(if ${c} ${body(x)} ${body(y)})`) },
+  );
+}
+
+/** An expression over the parameters a and b (and the counter n). */
+const exprArb = (depth: number) => treeArb(fc.oneof(fc.constantFrom('a', 'b', 'n'), literalArb), depth);
+
+/**
+ * One function `name n a b`: at n <= 0 a base expression, else a call of
+ * itself with n - 1, in tail position or inside an operation.
+ */
+const functionArb = (name: string) =>
+  fc
+    .record({
+      base: exprArb(2),
+      a: exprArb(2),
+      b: exprArb(2),
+      tail: fc.boolean(),
+      op: fc.constantFrom(...OPERATORS),
+      other: exprArb(1),
+    })
+    .map(({ base, a, b, tail, op, other }) => {
+      const call = `${name} (- n 1) ${a} ${b}`;
+      const step = tail ? `{${call}}` : `{${op} (${call}) ${other}}`;
+      return `(fun {${name} n a b} {if (<= n 0) ${body(base)} ${step}})`;
+    });
+
+const callArb = (name: string) => fc.tuple(fc.integer({ min: 0, max: 40 }), literalArb, literalArb).map(([n, a, b]) => `(print (${name} ${n} ${a} ${b}))`);
+
+/** Rebinding an operator the counter does not use, between calls. */
+const rebindArb = fc.constantFrom('(def {*} +)', '(def {+} -)', '(def {/} *)', '(def {<} >)');
+
+export const numericProgramArb: fc.Arbitrary<string> = fc
+  .tuple(functionArb('f'), functionArb('g'), fc.array(fc.oneof(callArb('f'), callArb('g')), { minLength: 1, maxLength: 4 }), fc.option(rebindArb), fc.array(fc.oneof(callArb('f'), callArb('g')), { maxLength: 2 }))
+  .map(([f, g, calls, rebind, after]) => ['(load "src/prelude.valk")', f, g, ...calls, ...(rebind === null ? [] : [rebind, ...after])].join('\n') + '\n');
+
+/** A list expression over the parameter l (and a number expression x). */
+function listArb(x: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc.oneof(fc.constantFrom('l', 'nil', '{1 2 3}', '{}', '(tail l)'), x.map((v) => `(cons ${v} l)`));
+}
+
+/** A number expression that may take apart the list l. */
+const listNumberArb = (depth: number) => treeArb(fc.oneof(fc.constantFrom('n', 'x', '(head l)', '(== l nil)', '(== l {1 2 3})', '(!= (tail l) nil)'), literalArb), depth);
+
+/** Functions `name n l x` over a list, each calling itself or the other one with n - 1. */
+const listFunctionArb = (name: string, other: string) =>
+  fc
+    .record({ base: fc.oneof(listNumberArb(2), listArb(listNumberArb(1))), l: listArb(listNumberArb(1)), x: listNumberArb(2), callee: fc.constantFrom(name, other), tail: fc.boolean(), op: fc.constantFrom(...OPERATORS) })
+    .map(({ base, l, x, callee, tail, op }) => {
+      const call = `${callee} (- n 1) ${l} ${x}`;
+      return `(fun {${name} n l x} {if (<= n 0) ${body(base)} ${tail ? `{${call}}` : `{${op} (${call}) x}`}})`;
+    });
+
+const listCallArb = (name: string) =>
+  fc.tuple(fc.integer({ min: 0, max: 12 }), fc.constantFrom('nil', '{1 2 3}', '{5 -1 9007199254740991 0}', '{{1} 2}', '{"a" 1}'), literalArb).map(([n, l, x]) => `(print (${name} ${n} ${l} ${x}))`);
+
+export const listProgramArb: fc.Arbitrary<string> = fc
+  .tuple(listFunctionArb('p', 'q'), listFunctionArb('q', 'p'), fc.array(fc.oneof(listCallArb('p'), listCallArb('q')), { minLength: 1, maxLength: 4 }))
+  .map(([p, q, calls]) => ['(load "src/prelude.valk")', p, q, ...calls].join('\n') + '\n');
