@@ -594,7 +594,7 @@ export class Emitter {
 
   /**
    * The entry to fn's fast body (compiler/fast.ts), which goes in the instantiate function:
-   * taken when no standard name has been rebound, its operators are the standard ones and
+   * taken when every standard name holds its standard value, its operators too, and
    * the global the recursion goes through holds this very code; a bail goes on with the
    * general code.
    */
@@ -609,11 +609,12 @@ export class Emitter {
     this.fastBodies.push(fastFunction(fn, plan, name, names), t.variableDeclaration('let', [t.variableDeclarator(id(off), t.booleanLiteral(false))]));
     const args = fn.params.map((p) => id(looped ? `${p.id}_next` : p.id));
     const cell = (s: Sym, field: 'v' | 'std') => t.memberExpression(this.cell(s), id(field));
+    const selfName = (fn.self as { name: Sym }).name;
     const checks: t.Expression[] = [
       t.unaryExpression('!', id(off)),
-      t.binaryExpression('===', t.memberExpression(R('rebinds'), id('count')), t.numericLiteral(0)),
+      t.binaryExpression('===', t.memberExpression(t.memberExpression(this.cell(selfName), id('standards')), id('displaced')), t.numericLiteral(0)),
       ...[...plan.operators].map((s) => t.binaryExpression('===', cell(s, 'v'), cell(s, 'std'))),
-      t.binaryExpression('instanceof', assign(self, cell((fn.self as { name: Sym }).name, 'v')), R('Lambda')),
+      t.binaryExpression('instanceof', assign(self, cell(selfName, 'v')), R('Lambda')),
       t.binaryExpression('===', t.memberExpression(id(self), id('code')), id(codeName)),
     ];
     const e = id('e');

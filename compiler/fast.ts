@@ -4,7 +4,7 @@
 //
 // Such a body needs none of the checks the general code makes at every step,
 // once a few things are checked on entry: its operators hold the standard
-// builtins, no standard name has been rebound anywhere (so the operators of
+// builtins, every standard name holds its standard value (so the operators of
 // every fast body it calls hold theirs too), and the global its recursion
 // goes through holds this very code. Nothing it runs can change any of that:
 // it calls only operators and other fast bodies. No frame can be reified in

@@ -37,7 +37,6 @@ export function withFast(f: Lambda, fast: Code): Lambda {
   return f;
 }
 export { equal as valuesEqual };
-export { rebinds } from './frame.js';
 
 /** Returned by a call helper when the callee needs the caller's frame; the call is pending. */
 export const REFLECT = new VError('internal: reflective call pending') as Value;

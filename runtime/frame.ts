@@ -17,14 +17,34 @@ const NO_STANDARD = Symbol('no standard binding') as unknown as Value;
 export class Cell {
   v: Value | undefined = undefined;
   std: Value | undefined = NO_STANDARD;
-  constructor(readonly name: Sym) {}
+  constructor(
+    readonly name: Sym,
+    /** Shared by the cells of one global frame. */
+    readonly standards: Standards,
+  ) {}
 
   set(v: Value): void {
+    const displaced = this.displaced();
     if (standardBeingDefined?.has(this.name)) this.std = v;
     else if (v !== this.std && this.std !== NO_STANDARD) rebinds.count++;
     if (v !== this.v && (isFunc(v) || (this.v !== undefined && isFunc(this.v)))) functionRebinds.count++;
     this.v = v;
+    if (this.displaced() !== displaced) this.standards.displaced += displaced ? -1 : 1;
   }
+
+  /** A name with a standard value that holds something else. */
+  private displaced(): boolean {
+    return this.std !== NO_STANDARD && this.v !== this.std;
+  }
+}
+
+/**
+ * How many names of a global frame that have a standard value hold something
+ * else now: while none does, code may rely on every standard value at once
+ * (compiler/fast.ts).
+ */
+export interface Standards {
+  displaced: number;
 }
 
 /**
@@ -55,12 +75,14 @@ export class Frame {
   private readonly names: Sym[] = [];
   private readonly values: Value[] = [];
   private readonly table: Map<Sym, Cell> | undefined;
+  private readonly standards: Standards | undefined;
 
   constructor(
     readonly parent: Frame | null,
     global = false,
   ) {
     this.table = global ? new Map() : undefined;
+    this.standards = global ? { displaced: 0 } : undefined;
   }
 
   /** Binds in this frame only, replacing an existing binding here (spec `=`). */
@@ -111,7 +133,7 @@ export class Frame {
   cell(name: Sym): Cell {
     const table = this.table!;
     let c = table.get(name);
-    if (c === undefined) table.set(name, (c = new Cell(name)));
+    if (c === undefined) table.set(name, (c = new Cell(name, this.standards!)));
     return c;
   }
 
