@@ -589,7 +589,7 @@ export class Emitter {
       fn.loc,
     );
     // Other fast bodies call this one's through the lambda.
-    return fast === null ? made : rcall('withFast', made, id(fastName));
+    return fast === null ? made : rcall('withFast', made, id(fastName), this.cell((fn.self as { name: Sym }).name));
   }
 
   /**

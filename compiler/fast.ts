@@ -166,12 +166,14 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     const g = (e.fn as { name: Sym }).name;
     if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
     const args = [...e.args.map(value), t.binaryExpression('+', depth, t.numericLiteral(1))];
-    // Another global: its value's fast body, when it has one taking these arguments.
+    // Another global: its value's fast body, when it has one taking these arguments and the
+    // global that body's own calls stand for still holds it.
     const f = temp();
     const has = all([
       t.binaryExpression('instanceof', t.assignmentExpression('=', f, t.memberExpression(names.cell(g), t.identifier('v'))), R('Lambda')),
       t.binaryExpression('!==', t.memberExpression(f, t.identifier('fast')), t.identifier('undefined')),
       t.binaryExpression('===', t.memberExpression(f, t.identifier('direct')), t.numericLiteral(e.args.length)),
+      t.binaryExpression('===', t.memberExpression(t.memberExpression(f, t.identifier('fastSelf')), t.identifier('v')), f),
       t.binaryExpression('<', depth, t.numericLiteral(FAST_DEPTH)),
     ]);
     return t.conditionalExpression(has, t.callExpression(t.memberExpression(f, t.identifier('fast')), args), bail());

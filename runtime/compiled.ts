@@ -31,9 +31,10 @@ export const BAIL: unknown = Object.freeze({ bail: true });
 export function bail(): never {
   throw BAIL;
 }
-/** A compiled lambda with a fast body (compiler/fast.ts). */
-export function withFast(f: Lambda, fast: Code): Lambda {
+/** A compiled lambda with a fast body (compiler/fast.ts), whose recursion goes through the global `self`. */
+export function withFast(f: Lambda, fast: Code, self: Cell): Lambda {
   f.fast = fast;
+  f.fastSelf = self;
   return f;
 }
 export { equal as valuesEqual };

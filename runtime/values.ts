@@ -166,8 +166,12 @@ export class Lambda {
    * checks the arguments (runtime/suspends.ts, `cannotSuspendWith`).
    */
   guarded: { readonly positions: readonly number[]; readonly self: GlobalCell } | undefined = undefined;
-  /** For compiled lambdas with one: the fast body (compiler/fast.ts), which other fast bodies call. */
+  /**
+   * For compiled lambdas with one: the fast body (compiler/fast.ts), which other fast bodies
+   * call while the global its recursion goes through (`fastSelf`) holds this lambda.
+   */
   fast: Code | undefined = undefined;
+  fastSelf: GlobalCell | undefined = undefined;
   /** The last answers of runtime/suspends.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
   leafCheck?: { at: number; ok: boolean };
   cpsCheck?: { at: number; ok: boolean };

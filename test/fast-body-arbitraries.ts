@@ -70,10 +70,10 @@ function listArb(x: fc.Arbitrary<string>): fc.Arbitrary<string> {
 /** A number expression that may take apart the list l. */
 const listNumberArb = (depth: number) => treeArb(fc.oneof(fc.constantFrom('n', 'x', '(head l)', '(== l nil)', '(== l {1 2 3})', '(!= (tail l) nil)'), literalArb), depth);
 
-/** Functions `name n l x` over a list, each calling itself or the other one with n - 1. */
+/** Functions `name n l x` over a list, each calling itself, the other one or `p0` (bound later, if at all) with n - 1. */
 const listFunctionArb = (name: string, other: string) =>
   fc
-    .record({ base: fc.oneof(listNumberArb(2), listArb(listNumberArb(1))), l: listArb(listNumberArb(1)), x: listNumberArb(2), callee: fc.constantFrom(name, other), tail: fc.boolean(), op: fc.constantFrom(...OPERATORS) })
+    .record({ base: fc.oneof(listNumberArb(2), listArb(listNumberArb(1))), l: listArb(listNumberArb(1)), x: listNumberArb(2), callee: fc.constantFrom(name, other, 'p0'), tail: fc.boolean(), op: fc.constantFrom(...OPERATORS) })
     .map(({ base, l, x, callee, tail, op }) => {
       const call = `${callee} (- n 1) ${l} ${x}`;
       return `(fun {${name} n l x} {if (<= n 0) ${body(base)} ${tail ? `{${call}}` : `{${op} (${call}) x}`}})`;
@@ -82,6 +82,14 @@ const listFunctionArb = (name: string, other: string) =>
 const listCallArb = (name: string) =>
   fc.tuple(fc.integer({ min: 0, max: 12 }), fc.constantFrom('nil', '{1 2 3}', '{5 -1 9007199254740991 0}', '{{1} 2}', '{"a" 1}'), literalArb).map(([n, l, x]) => `(print (${name} ${n} ${l} ${x}))`);
 
+/** Rebinding between calls: one function kept under another name, then its own name given something else or the other one. */
+const aliasArb = fc.constantFrom('(def {p0} p)\n(def {p} (\\ {n l x} {7}))', '(def {p0} p)\n(def {p} q)');
+
 export const listProgramArb: fc.Arbitrary<string> = fc
-  .tuple(listFunctionArb('p', 'q'), listFunctionArb('q', 'p'), fc.array(fc.oneof(listCallArb('p'), listCallArb('q')), { minLength: 1, maxLength: 4 }))
-  .map(([p, q, calls]) => ['(load "src/prelude.valk")', p, q, ...calls].join('\n') + '\n');
+  .tuple(
+    listFunctionArb('p', 'q'),
+    listFunctionArb('q', 'p'),
+    fc.array(fc.oneof(listCallArb('p'), listCallArb('q')), { minLength: 1, maxLength: 4 }),
+    fc.option(fc.tuple(aliasArb, fc.array(fc.oneof(listCallArb('p0'), listCallArb('q')), { minLength: 2, maxLength: 4 })), { freq: 2 }),
+  )
+  .map(([p, q, calls, alias]) => ['(load "src/prelude.valk")', p, q, ...calls, ...(alias === null ? [] : [alias[0], ...alias[1]])].join('\n') + '\n');
