@@ -1,5 +1,6 @@
 // A second body for functions whose work is the standard operators on their
-// parameters and calls of global functions (fib, tak, ack, nqueens' safe?):
+// parameters and calls of global functions and of builtins without effects
+// (fib, tak, ack, nqueens, a loop building a string with `str`):
 // the fast body, in plain JavaScript on the same values.
 //
 // Such a body needs none of the checks the general code makes at every step,
@@ -18,7 +19,7 @@
 // general code from then on.
 
 import * as t from '@babel/types';
-import type { Sym } from '../runtime/values.js';
+import { Sym } from '../runtime/values.js';
 import type { DataRef, Expr, Fn, PrimOp, Var } from './ir.js';
 
 /** What a function's fast body rests on: the operators it uses, whose globals must hold the standard builtins. */
@@ -34,6 +35,13 @@ export interface FastPlan {
 
 const ARITHMETIC: Partial<Record<PrimOp, '+' | '-' | '*'>> = { add: '+', sub: '-', mul: '*' };
 const ORDER: Partial<Record<PrimOp, '<' | '>' | '<=' | '>='>> = { lt: '<', gt: '>', le: '<=', ge: '>=' };
+
+/**
+ * Builtins a fast body may call: they have no effect, look at no frame and call
+ * nothing back, so a fast body that calls them can still start over. An Error
+ * they give is left to the general code.
+ */
+const PURE_BUILTINS = new Set(['str', 'len', 'list', 'join', 'init', 'list?', 'error?', 'ord', 'str->num', 'str/split', 'str/replace', 'str/slice', 'make-string', 'range']);
 
 /** Calls into other fast bodies deeper than this give up: the general code keeps long chains of tail calls in constant stack. */
 export const FAST_DEPTH = 10_000;
@@ -52,7 +60,7 @@ export function fastPlan(fn: Fn): FastPlan | null {
   const ok = (e: Expr): boolean => {
     switch (e.k) {
       case 'lit':
-        return typeof e.value === 'number' || typeof e.value === 'bigint' || typeof e.value === 'string' || e.value === null;
+        return typeof e.value !== 'object' || e.value === null || e.value instanceof Sym;
       case 'data':
       case 'global':
         return true;
@@ -165,6 +173,12 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   const call = (e: Expr & { k: 'call' }): t.Expression => {
     const g = (e.fn as { name: Sym }).name;
     if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
+    if (PURE_BUILTINS.has(g.name)) {
+      // Every standard name holds its standard value (checked on entry): g is that builtin.
+      const r = temp();
+      const made = t.callExpression(R('callPure'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);
+      return t.conditionalExpression(t.binaryExpression('instanceof', t.assignmentExpression('=', r, made), R('VError')), bail(), r);
+    }
     const args = [...e.args.map(value), t.binaryExpression('+', depth, t.numericLiteral(1))];
     // Another global: its value's fast body, when it has one taking these arguments and the
     // global that body's own calls stand for still holds it.

@@ -31,6 +31,12 @@ export const BAIL: unknown = Object.freeze({ bail: true });
 export function bail(): never {
   throw BAIL;
 }
+/** A builtin without effects, called from a fast body (compiler/fast.ts): a plain one, so it gives a value. */
+export function callPure(f: Builtin, args: Value[]): Value {
+  const m = currentMachine();
+  return f.fn(args, m.global, m) as Value;
+}
+
 /** A compiled lambda with a fast body (compiler/fast.ts), whose recursion goes through the global `self`. */
 export function withFast(f: Lambda, fast: Code, self: Cell): Lambda {
   f.fast = fast;
