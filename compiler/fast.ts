@@ -144,7 +144,7 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     (e.k === 'lit' && typeof e.value === 'number') ||
     (e.k === 'prim' && e.op !== 'head' && e.op !== 'tail' && e.op !== 'cons') ||
     (plan.numeric && (e.k === 'local' || e.k === 'call' || (e.k === 'single' && givesNumber(e.e))));
-  /** Operands as expressions, each in a temporary unless it is a literal. */
+  /** Operands as expressions, each in a temporary unless it is a literal or a parameter. */
   const operands = (args: Expr[]): { setup: t.Expression[]; values: t.Expression[] } => {
     const setup: t.Expression[] = [];
     const values = args.map((a) => {
