@@ -176,7 +176,7 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     if (PURE_BUILTINS.has(g.name)) {
       // Every standard name holds its standard value (checked on entry): g is that builtin.
       const r = temp();
-      const made = t.callExpression(R('callPure'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);
+      const made = t.callExpression(R('callPlain'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);
       return t.conditionalExpression(t.binaryExpression('instanceof', t.assignmentExpression('=', r, made), R('VError')), bail(), r);
     }
     const args = [...e.args.map(value), t.binaryExpression('+', depth, t.numericLiteral(1))];

@@ -39,6 +39,13 @@ export function attachHost(h: Host): void {
 export function currentMachine(): Machine {
   return machine!;
 }
+/**
+ * Calls a builtin that never drives the evaluator (`plain`, or one that waits,
+ * which says so by its value) in the global frame: its value, at once.
+ */
+export function callPlain(f: Builtin, args: Value[]): Value {
+  return f.fn(args, machine!.global, machine!) as Value;
+}
 export function currentHost(): Host {
   return host!;
 }

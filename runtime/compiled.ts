@@ -6,7 +6,7 @@
 // the call with `reflectIn`, and reads the locals back: locals stay plain JS
 // variables on every other path.
 
-import { apply, applyCompiled, calls, callBuiltin, currentHost, currentMachine, settle, tail as pendingTail, TAIL } from './calls.js';
+import { apply, applyCompiled, calls, callBuiltin, callPlain, currentHost, currentMachine, settle, tail as pendingTail, TAIL } from './calls.js';
 import { equal } from './equality.js';
 import { Cell, Frame } from './frame.js';
 import * as num from './numbers.js';
@@ -15,7 +15,7 @@ import type { Instantiate, TopForm } from './session.js';
 import { typeError } from './builtins/errors.js';
 import { Builtin, Cons, Lambda, Sym, VError, sym, toSexpr, type Code, type Value } from './values.js';
 
-export { calls, settle, sym, Builtin, Cons, Lambda, VError, TAIL };
+export { calls, callPlain, settle, sym, Builtin, Cons, Lambda, VError, TAIL };
 export { awaitNow, kcall, kcall0, kcall1, kcall2, kcall3, knative, kreflect, keval, kret, kreset, kshift, reset, shiftOutside, spawnAsync } from './cps.js';
 export { WAIT } from './fibers.js';
 export { cpsHolds } from './suspends.js';
@@ -31,12 +31,6 @@ export const BAIL: unknown = Object.freeze({ bail: true });
 export function bail(): never {
   throw BAIL;
 }
-/** A builtin without effects, called from a fast body (compiler/fast.ts): a plain one, so it gives a value. */
-export function callPure(f: Builtin, args: Value[]): Value {
-  const m = currentMachine();
-  return f.fn(args, m.global, m) as Value;
-}
-
 /** A compiled lambda with a fast body (compiler/fast.ts), whose recursion goes through the global `self`. */
 export function withFast(f: Lambda, fast: Code, self: Cell): Lambda {
   f.fast = fast;
@@ -113,7 +107,7 @@ function slow(fn: Value, args: Value[]): Value {
       pendingArgs = args;
       return REFLECT;
     }
-    if (fn.plain) return fn.fn(args, currentMachine().global, currentMachine()) as Value;
+    if (fn.plain) return callPlain(fn, args);
     return callBuiltin(fn, args, currentMachine().global);
   }
   return apply(fn, args, currentMachine().global);

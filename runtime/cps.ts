@@ -15,7 +15,7 @@
 // a CpsBoundaryK behind so that a capture in the evaluator takes the compiled
 // continuation along (builtins/continuations.ts).
 
-import { apply, applyCompiled, calls, currentMachine, settle } from './calls.js';
+import { apply, applyCompiled, calls, callPlain, currentMachine, settle } from './calls.js';
 import { REFLECT } from './compiled.js';
 import type { Frame } from './frame.js';
 import type { Machine } from './machine.js';
@@ -237,14 +237,12 @@ export function awaitNow(f: Builtin, v: Value): Value {
   // A completed handle's result needs none of the builtin's work (its argument array, the
   // flush of output before a wait): the common case of a loop of awaits.
   if (v instanceof Handle && v.status === 'completed') return v.value;
-  const m = currentMachine();
-  return f.fn([v], m.global, m) as Value;
+  return callPlain(f, [v]);
 }
 
 /** A builtin that neither looks at the caller's frame nor drives the evaluator: called at once. */
 function kplain(k: K, owed: number, f: Builtin, args: Value[]): Value {
-  const m = currentMachine();
-  const r = f.fn(args, m.global, m) as Value;
+  const r = callPlain(f, args);
   calls.depth -= owed;
   return kret(k, r);
 }
@@ -272,8 +270,7 @@ export function knative(k: K, owed: number, name: keyof typeof WALKS, h: Value, 
  * the fiber resumes.
  */
 function kwait(k: K, owed: number, f: Builtin, args: Value[]): Value {
-  const m = currentMachine();
-  const r = f.fn(args, m.global, m) as Value;
+  const r = callPlain(f, args);
   if (r === WAIT) return suspend(new WaitingK(k, owed));
   calls.depth -= owed;
   return kret(k, r);
