@@ -74,12 +74,9 @@ export class CpsTranslator {
     if (kind === 'lambda') decls.push(t.expressionStatement(t.updateExpression('++', t.memberExpression(id('C'), id('depth')))));
     let inner = [...prologue, ...body];
     if (cx.selfLooped) {
-      // As in the direct code (Emitter.tailCall): the arguments come in as `x_next`, and every
-      // round binds its own `x` and frame, which closures made in that round keep.
-      const formals = fn.params.map((v) => v.id);
-      params = [...formals.map((n) => id(`${n}_next`)), ...params.slice(formals.length)];
-      const round = formals.map((n) => t.variableDeclaration('let', [t.variableDeclarator(id(n), id(`${n}_next`))]));
-      inner = [t.forStatement(null, null, null, t.blockStatement([...round, ...inner]))];
+      // As in the direct code (Emitter.rounds).
+      params = [...fn.params.map((v) => id(`${v.id}_next`)), ...params.slice(fn.params.length)];
+      inner = [this.em.rounds(fn.params, inner)];
     }
     return t.functionExpression(id(this.cpsName(cx)), [id('$kk'), id('$owed'), ...params], t.blockStatement([...decls, ...inner]));
   }
@@ -221,19 +218,12 @@ export class CpsTranslator {
     const fn = cx.fn;
     if (this.looping !== cx || fn === null || args.length !== fn.params.length || !this.em.isSelf(callee, fn)) return [];
     cx.selfLooped = true;
-    const depth = t.memberExpression(id('C'), id('depth'));
     const same = t.logicalExpression(
       '&&',
       t.logicalExpression('&&', t.binaryExpression('instanceof', f, this.em.runtime('Lambda')), t.binaryExpression('===', t.memberExpression(f, id('cps')), id(this.cpsName(cx)))),
       t.callExpression(this.em.runtime('cpsHolds'), [f]),
     );
-    const rebind = [
-      ...fn.params.map((p, i) => t.expressionStatement(t.assignmentExpression('=', id(`${p.id}_next`), args[i]))),
-      t.expressionStatement(t.assignmentExpression('=', id(`${fn.scope.envId}_bound`), t.numericLiteral(0))),
-      t.expressionStatement(t.assignmentExpression('+=', id('$owed'), t.numericLiteral(1))),
-      t.expressionStatement(t.updateExpression('++', depth)),
-      t.continueStatement(),
-    ];
+    const rebind = this.em.nextRound(fn, args, t.assignmentExpression('+=', id('$owed'), t.numericLiteral(1)));
     return [t.ifStatement(same, t.blockStatement(rebind))];
   }
 

@@ -21,7 +21,7 @@ import generateModule from '@babel/generator';
 import * as t from '@babel/types';
 import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
-import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target } from './ir.js';
+import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target, Var } from './ir.js';
 import { CpsTranslator } from './cps.js';
 import { fastFunction, fastPlan, type FastPlan } from './fast.js';
 import { callsNothing, emptyCallees, guardedParams, leafCalls, noCalls, programStatus, type Callees, type Suspends } from './suspends.js';
@@ -554,11 +554,8 @@ export class Emitter {
     let body: t.Statement[];
     let params: t.Identifier[];
     if (cx.selfLooped) {
-      // A self tail call starts a new round with a new frame: the parameters come in
-      // as `x_next` and every round binds its own `let x`.
       params = formals.map((v) => this.types.declare(id(`${v.id}_next`), 'Value'));
-      const round = formals.map((v) => t.variableDeclaration('let', [t.variableDeclarator(id(v.id), id(`${v.id}_next`))]));
-      body = [t.forStatement(null, null, null, t.blockStatement([...round, ...frameDecls, ...bodyStmts]))];
+      body = [this.rounds(formals, [...frameDecls, ...bodyStmts])];
     } else {
       params = formals.map((v) => this.types.declare(id(v.id), 'Value'));
       body = [...frameDecls, ...bodyStmts];
@@ -608,13 +605,12 @@ export class Emitter {
     };
     this.fastBodies.push(fastFunction(fn, plan, name, names), t.variableDeclaration('let', [t.variableDeclarator(id(off), t.booleanLiteral(false))]));
     const args = fn.params.map((p) => id(looped ? `${p.id}_next` : p.id));
-    const cell = (s: Sym, field: 'v' | 'std') => t.memberExpression(this.cell(s), id(field));
-    const selfName = (fn.self as { name: Sym }).name;
+    const selfCell = this.cell((fn.self as { name: Sym }).name);
     const checks: t.Expression[] = [
       t.unaryExpression('!', id(off)),
-      t.binaryExpression('===', t.memberExpression(t.memberExpression(this.cell(selfName), id('standards')), id('displaced')), t.numericLiteral(0)),
-      ...[...plan.operators].map((s) => t.binaryExpression('===', cell(s, 'v'), cell(s, 'std'))),
-      t.binaryExpression('instanceof', assign(self, cell(selfName, 'v')), R('Lambda')),
+      t.binaryExpression('===', t.memberExpression(t.memberExpression(selfCell, id('standards')), id('displaced')), t.numericLiteral(0)),
+      this.guard([...plan.operators]),
+      t.binaryExpression('instanceof', assign(self, t.memberExpression(selfCell, id('v'))), R('Lambda')),
       t.binaryExpression('===', t.memberExpression(id(self), id('code')), id(codeName)),
     ];
     const e = id('e');
@@ -757,13 +753,7 @@ export class Emitter {
       cx.selfLooped = true;
       // Each round declares the frame's variables afresh (see lambda), so closures made
       // in one round keep that round's bindings, as they keep their call's frame.
-      const rebind: t.Statement[] = fn.params.map((p, i) => t.expressionStatement(assign(`${p.id}_next`, id(argTemps[i]))));
-      rebind.push(
-        t.expressionStatement(assign(`${fn.scope.envId}_bound`, t.numericLiteral(0))),
-        t.expressionStatement(t.updateExpression('++', id('$k'))),
-        t.expressionStatement(t.updateExpression('++', depth())),
-        t.continueStatement(),
-      );
+      const rebind = this.nextRound(fn, argTemps.map((n) => id(n)), t.updateExpression('++', id('$k')));
       const isSelf = t.logicalExpression(
         '&&',
         t.binaryExpression('instanceof', h, R('Lambda')),
@@ -785,6 +775,32 @@ export class Emitter {
       ...this.leave(id(r), cx),
     );
     return out;
+  }
+
+  /**
+   * A body whose self tail calls start new rounds (see nextRound): the parameters come in
+   * as `x_next`, and every round binds its own `let x` (and the frame's variables, which
+   * `inner` declares), so closures made in one round keep that round's bindings, as they
+   * keep their call's frame.
+   */
+  rounds(params: readonly Var[], inner: t.Statement[]): t.Statement {
+    const round = params.map((v) => t.variableDeclaration('let', [t.variableDeclarator(id(v.id), id(`${v.id}_next`))]));
+    return t.forStatement(null, null, null, t.blockStatement([...round, ...inner]));
+  }
+
+  /**
+   * A self tail call as the next round (see rounds), in a fresh frame: the arguments
+   * become the parameters, and `count` and `calls.depth` count the round as another
+   * active call, as the recursion would.
+   */
+  nextRound(fn: Fn, args: t.Expression[], count: t.Expression): t.Statement[] {
+    return [
+      ...fn.params.map((p, i) => t.expressionStatement(assign(`${p.id}_next`, args[i]))),
+      t.expressionStatement(assign(`${fn.scope.envId}_bound`, t.numericLiteral(0))),
+      t.expressionStatement(count),
+      t.expressionStatement(t.updateExpression('++', depth())),
+      t.continueStatement(),
+    ];
   }
 
   /** Whether a call of callee in fn's body calls fn itself (its global or its local name). */
