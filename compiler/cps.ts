@@ -68,8 +68,7 @@ export class CpsTranslator {
     } finally {
       this.looping = outer;
     }
-    const decls: t.Statement[] = [];
-    if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(id(n)))));
+    const decls = this.em.tempDeclarations(cx.temps);
     // A shift body is not a call (`stack-depth` does not count it): it is called with owed -1.
     if (kind === 'lambda') decls.push(t.expressionStatement(t.updateExpression('++', t.memberExpression(id('C'), id('depth')))));
     let inner = [...prologue, ...body];
@@ -94,7 +93,7 @@ export class CpsTranslator {
     cx.assumes = assumes;
     try {
       // Its $kk is the reset's, not the lambda's: a self call in its tail position is a call.
-      return t.arrowFunctionExpression([id('$kk'), id('$owed')], t.blockStatement(this.closed(() => this.cps(e, cx, RET))));
+      return t.arrowFunctionExpression([id('$kk'), id('$owed')], t.blockStatement(this.closed(cx, () => this.cps(e, cx, RET))));
     } catch (err) {
       if (err instanceof Untranslatable) return undefined;
       throw err;
@@ -159,7 +158,7 @@ export class CpsTranslator {
     cx: FnCx,
     use: (cont: Cont, h: t.Identifier, vs: t.Identifier[]) => t.Statement[],
   ): t.Statement[] {
-    const { cont, decl } = this.join(c);
+    const { cont, decl } = this.join(c, cx);
     return [
       ...decl,
       ...this.value(head, cx, (h) => [
@@ -204,7 +203,7 @@ export class CpsTranslator {
   /** A call of f: the continuation is the caller's own in tail position, else a closure. */
   private call(c: Cont, f: t.Identifier, args: t.Identifier[], e: Expr, cx: FnCx): t.Statement[] {
     const loop = c.kind === 'ret' && e.k === 'call' ? this.selfLoop(f, args, e.fn, cx) : [];
-    const [k, owed] = this.continuation(c);
+    const [k, owed] = this.continuation(c, cx);
     const call = args.length <= 3 ? t.callExpression(this.em.runtime(`kcall${args.length}`), [k, owed, f, ...args]) : t.callExpression(this.em.runtime('kcall'), [k, owed, f, t.arrayExpression(args)]);
     return [...loop, ...this.finishCall(this.em.at(call, e.loc), cx)];
   }
@@ -238,11 +237,11 @@ export class CpsTranslator {
   }
 
   /** A continuation used on several paths, as one closure rather than copies of its code. */
-  private join(c: Cont): { cont: Cont; decl: t.Statement[] } {
+  private join(c: Cont, cx: FnCx): { cont: Cont; decl: t.Statement[] } {
     if (c.kind === 'ret' || c.fn !== undefined || c.small === true) return { cont: c, decl: [] };
     const j = this.fresh('$j');
     const v = this.fresh('$v');
-    const decl = [t.variableDeclaration('const', [t.variableDeclarator(j, t.arrowFunctionExpression([v], t.blockStatement(this.closed(() => c.then(v)))))])];
+    const decl = [t.variableDeclaration('const', [t.variableDeclarator(j, t.arrowFunctionExpression([v], t.blockStatement(this.closed(cx, () => c.then(v)))))])];
     return { cont: { kind: 'then', fn: j, then: (x) => [t.returnStatement(t.callExpression(j, [x]))] }, decl };
   }
 
@@ -260,7 +259,7 @@ export class CpsTranslator {
         // (which has continuation-passing code too).
         const std = t.memberExpression(this.em.cell(e.name), id('std'));
         return this.applied(c, { k: 'global', name: e.name, loc: e.loc }, e.args, cx, (cont, h, vs) => {
-          const [k, owed] = this.continuation(cont);
+          const [k, owed] = this.continuation(cont, cx);
           const walk = t.callExpression(this.em.runtime('knative'), [k, owed, t.stringLiteral(e.name.name), h, std, t.arrayExpression(vs)]);
           return this.finishCall(this.em.at(walk, e.loc), cx);
         });
@@ -268,7 +267,7 @@ export class CpsTranslator {
       case 'single':
         // The single-element rule (spec §4.3): only a function value is called.
         {
-          const { cont, decl } = this.join(c);
+          const { cont, decl } = this.join(c, cx);
           return [
             ...decl,
             ...this.value(e.e, cx, (v) => [
@@ -296,7 +295,7 @@ export class CpsTranslator {
         const [first, ...rest] = e.items;
         if (rest.length === 0) return this.cps(first, cx, c);
         // The first Error ends a body sequence (spec §4.8).
-        const { cont, decl } = this.join(c);
+        const { cont, decl } = this.join(c, cx);
         return [
           ...decl,
           ...this.value(first, cx, (v) => [
@@ -306,7 +305,7 @@ export class CpsTranslator {
         ];
       }
       case 'if': {
-        const { cont, decl } = this.join(c);
+        const { cont, decl } = this.join(c, cx);
         return [
           ...decl,
           ...this.value(e.cond, cx, (v) => [
@@ -321,7 +320,7 @@ export class CpsTranslator {
       }
       case 'guarded': {
         if (!this.translatable(e.fast)) return this.cps(e.slow, cx, c);
-        const { cont, decl } = this.join(c);
+        const { cont, decl } = this.join(c, cx);
         return [...decl, t.ifStatement(this.em.guard(e.guard), t.blockStatement(this.cps(e.fast, cx, cont))), ...this.cps(e.slow, cx, cont)];
       }
       case 'load':
@@ -333,17 +332,17 @@ export class CpsTranslator {
         // A reset inside continuation-passing code: its body runs to its answer, which goes on as a value.
         const body = this.thunk(e.body, cx);
         if (body === undefined) return this.cps({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx, c);
-        const [k, owed] = this.continuation(c);
+        const [k, owed] = this.continuation(c, cx);
         return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kreset'), [k, owed, body]), e.loc))];
       }
       case 'shift': {
-        const [k, owed] = this.continuation(c);
+        const [k, owed] = this.continuation(c, cx);
         // The body as continuation-passing code of k alone, or failing that as a lambda.
         const body = this.em.cpsCode(e.fn, 'shift body', undefined, cx.assumes) ?? this.em.expr({ k: 'lambda', fn: e.fn }, cx);
         return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kshift'), [k, owed, body]), e.loc))];
       }
       case 'evalData': {
-        const [k, owed] = this.continuation(c);
+        const [k, owed] = this.continuation(c, cx);
         const run = t.callExpression(this.em.runtime('keval'), [k, owed, this.em.dataRef(e.ref), t.booleanLiteral(e.asCode), this.em.frame(cx.scope)]);
         return [t.returnStatement(this.em.at(run, e.loc))];
       }
@@ -353,21 +352,30 @@ export class CpsTranslator {
   }
 
   /** The JS continuation for c, and the count of active calls handed on with it. */
-  private continuation(c: Cont): [t.Expression, t.Expression] {
+  private continuation(c: Cont, cx: FnCx): [t.Expression, t.Expression] {
     if (c.kind === 'ret') return [id('$kk'), t.binaryExpression('+', id('$owed'), t.numericLiteral(1))];
     if (c.fn !== undefined) return [c.fn, t.numericLiteral(0)];
     const v = this.fresh('$v');
-    return [t.arrowFunctionExpression([v], t.blockStatement(this.closed(() => c.then(v)))), t.numericLiteral(0)];
+    return [t.arrowFunctionExpression([v], t.blockStatement(this.closed(cx, () => c.then(v)))), t.numericLiteral(0)];
   }
 
-  /** Code for the body of a closure: no self loop can continue from in there. */
-  private closed(make: () => t.Statement[]): t.Statement[] {
+  /**
+   * Code for the body of a closure: no self loop can continue from in there, and
+   * the temporaries its code uses are its own (declared in it, they stay out of
+   * the context the enclosing function's closures share, which every call of
+   * that function would otherwise allocate and every waiting fiber keep).
+   */
+  private closed(cx: FnCx, make: () => t.Statement[]): t.Statement[] {
     const looping = this.looping;
+    const temps = cx.temps;
     this.looping = null;
+    cx.temps = [];
     try {
-      return make();
+      const body = make();
+      return [...this.em.tempDeclarations(cx.temps), ...body];
     } finally {
       this.looping = looping;
+      cx.temps = temps;
     }
   }
 

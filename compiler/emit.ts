@@ -74,7 +74,8 @@ const truthy = (e: t.Expression) => t.logicalExpression('&&', t.binaryExpression
 
 /** Per-JS-function state: temporaries, and for lambdas the active-call count and self loop. */
 export class FnCx {
-  readonly temps: string[] = [];
+  /** The temporaries of the JS function being emitted (a closure inside it has its own: see CpsTranslator.closed). */
+  temps: string[] = [];
   selfLooped = false;
   constructor(
     readonly scope: FnScope | null,
@@ -164,6 +165,11 @@ export class Emitter {
     const name = `t${this.nextTemp++}`;
     cx.temps.push(name);
     return name;
+  }
+
+  /** The `let` of a JS function's temporaries, at its top. */
+  tempDeclarations(temps: readonly string[]): t.Statement[] {
+    return temps.length === 0 ? [] : [t.variableDeclaration('let', temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined'))))];
   }
 
   // ---- frames for frame-reflective code ----
@@ -544,8 +550,8 @@ export class Emitter {
     const fastName = `${codeName}_fast`;
     // Its own temporary: the entry check comes before the body's.
     const entry = fast === null ? [] : this.fastEntry(fn, fast, codeName, fastName, this.temp(cx), cx.selfLooped);
-    if (cx.temps.length > 0) decls.push(t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined')))));
     decls.push(
+      ...this.tempDeclarations(cx.temps),
       ...entry,
       t.expressionStatement(t.updateExpression('++', depth())),
       t.variableDeclaration('let', [t.variableDeclarator(id('$k'), t.numericLiteral(1))]),
@@ -829,18 +835,14 @@ export class Emitter {
 
   module(): t.File {
     const options = this.options;
-    const temps = (cx: FnCx): t.Statement[] =>
-      cx.temps.length === 0 ? [] : [t.variableDeclaration('let', cx.temps.map((n) => t.variableDeclarator(this.types.declare(id(n), 'Value | undefined'))))];
     const thunks = this.program.forms.map((f) => {
       const cx = new FnCx(null, null, null);
       const value = this.expr(f, cx);
-      const direct = t.arrowFunctionExpression([], t.blockStatement([...temps(cx), t.returnStatement(value)]));
+      const direct = t.arrowFunctionExpression([], t.blockStatement([...this.tempDeclarations(cx.temps), t.returnStatement(value)]));
       // A form that calls something may suspend the main fiber: it gets continuation-passing code too.
       if (options.target === 'ts' || callsNothing(f)) return direct;
-      const kcx = new FnCx(null, null, null);
-      const cps = this.cps.thunk(f, kcx);
+      const cps = this.cps.thunk(f, new FnCx(null, null, null));
       if (cps === undefined) return direct;
-      ((cps as t.ArrowFunctionExpression).body as t.BlockStatement).body.unshift(...temps(kcx));
       // A load reads code that may wait only once it runs: it goes the continuation-passing way at once.
       const loads = (f.k === 'guarded' ? f.fast : f).k === 'load';
       return loads ? rcall('top', direct, cps, t.booleanLiteral(true)) : rcall('top', direct, cps);

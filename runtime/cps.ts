@@ -81,7 +81,7 @@ export const runCps: RunCps = (start, delimits, handsOn) => {
   const outerBase = resets.base;
   if (!handsOn) {
     nesting.opaque++;
-    resets.base = resets.frames.length;
+    resets.base = resets.frames === null ? 0 : resets.frames.length;
   }
   try {
     let r: unknown = start();
@@ -94,7 +94,7 @@ export const runCps: RunCps = (start, delimits, handsOn) => {
     if (!handsOn) {
       nesting.opaque--;
       // Left over only when the code ended by a host exception.
-      if (resets.frames.length !== resets.base) resets.frames.length = resets.base;
+      if (resets.frames !== null && resets.frames.length !== resets.base) resets.frames.length = resets.base;
       resets.base = outerBase;
     }
   }
@@ -114,7 +114,7 @@ interface ResetFrame {
 /** Enters a reset whose value k goes on with: its body and shift bodies end in POP. */
 function pushReset(k: K, owed: number): void {
   const frame: ResetFrame = { k, owed, depth: calls.depth, promptDepth, delimited };
-  fiberResets.frames.push(frame);
+  (fiberResets.frames ??= []).push(frame);
   promptDepth = calls.depth;
   delimited = 'reset';
 }
@@ -125,7 +125,7 @@ function pushReset(k: K, owed: number): void {
  */
 const POP: K = (v) => {
   const resets = fiberResets;
-  if (resets.frames.length === resets.base) return v;
+  if (resets.frames === null || resets.frames.length === resets.base) return v;
   const f = resets.frames.pop() as ResetFrame;
   promptDepth = f.promptDepth;
   delimited = f.delimited;

@@ -64,25 +64,29 @@ export function mayWait(): boolean {
  * The resets a fiber's compiled code is inside (runtime/cps.ts): each frame is
  * what goes on after one reset. They live with the fiber, so that they stay
  * when it suspends; `base` marks those that code on the JS stack below holds.
+ * The array is made by the first reset: most fibers never enter one.
  */
 export class ResetFrames {
-  readonly frames: unknown[] = [];
+  frames: unknown[] | null = null;
   base = 0;
 }
 
 /**
- * A fiber keeps its own reset frames (it is its ResetFrames: programs make
- * fibers by the hundred thousand, so one object fewer each counts).
+ * A fiber: its own reset frames, what it is suspended waiting for (cancelled
+ * when the fiber's task is), and what takes its value when it ends. An `async`
+ * body's handle is its fiber too (runtime/aio/async.ts): programs make them by
+ * the hundred thousand, so one object fewer each counts.
  */
-export class Fiber extends ResetFrames {
-  /** What the fiber is suspended waiting for, if anything: cancelled when the fiber's task is. */
+export interface Fiber extends ResetFrames {
+  waitingOn: Waitable | null;
+  end(v: Value): void;
+}
+
+/** A fiber whose value goes to a function: the program's top level, a callback. */
+class CallbackFiber extends ResetFrames implements Fiber {
   waitingOn: Waitable | null = null;
-  constructor(private readonly done: ((v: Value) => void) | null = null) {
+  constructor(readonly end: (v: Value) => void) {
     super();
-  }
-  /** Takes the fiber's value when it ends. */
-  end(v: Value): void {
-    this.done!(v);
   }
 }
 
@@ -91,11 +95,6 @@ export class Fiber extends ResetFrames {
  * that runs outside every fiber (JavaScript calling a library).
  */
 export let resets = new ResetFrames();
-
-/** The fiber whose code is running, if any. */
-export function runningFiber(): Fiber | null {
-  return running;
-}
 
 let running: Fiber | null = null;
 let pendingWait: Waitable | Waker | undefined;
@@ -124,8 +123,12 @@ function cannotWait(name: string): VError {
   return new VError(`${name}: cannot wait inside an async-reset or a call from JavaScript`);
 }
 
-/** Runs `start` in `fiber`, as the only Valkyria code on the JS stack above whoever called. */
-function enter(fiber: Fiber, start: () => Value): void {
+/**
+ * Runs `start` (which gives its value, or SUSPENDED when it waits) in `fiber`,
+ * as the only Valkyria code on the JS stack above whoever called; the fiber's
+ * `end` takes its value, now or later.
+ */
+export function runIn(fiber: Fiber, start: () => Value): void {
   const outer = running;
   const outerResets = resets;
   const opaque = nesting.opaque;
@@ -150,15 +153,10 @@ function enter(fiber: Fiber, start: () => Value): void {
  * Starts a fiber running `start` (which gives its value, or SUSPENDED when it
  * waits); `done` gets the value when the fiber ends, now or later.
  */
-export function spawn(start: () => Value, done: (v: Value) => void): Fiber {
-  return spawnAs(new Fiber(done), start);
+export function spawn(start: () => Value, done: (v: Value) => void): void {
+  runIn(new CallbackFiber(done), start);
 }
 
-/** Starts `fiber` (whose `end` takes its value) running `start`. */
-export function spawnAs<F extends Fiber>(fiber: F, start: () => Value): F {
-  enter(fiber, start);
-  return fiber;
-}
 
 /**
  * Suspends the running fiber at the waiting builtin that just returned WAIT,
@@ -192,7 +190,7 @@ export abstract class Suspended {
   /** Goes on with the rest of the fiber, given v, once the JS stack is empty. */
   resume(v: Value): void {
     later(() =>
-      enter(this.fiber, () => {
+      runIn(this.fiber, () => {
         this.fiber.waitingOn = null;
         calls.depth = this.depth;
         return this.goOn(v);

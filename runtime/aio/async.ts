@@ -2,37 +2,33 @@
 // settles with the body's value. Shared by the builtin, which runs the body in
 // the evaluator, and compiled code, which runs it as continuation-passing code.
 
-import { Fiber, spawnAs } from '../fibers.js';
+import { runIn, type Fiber, type Waitable } from '../fibers.js';
 import { VError, type Value } from '../values.js';
 import { Handle } from './handle.js';
 
 /**
- * An `async` body's handle and its fiber, each the other's: the fiber's value
- * settles the handle, and cancelling the handle cancels what the fiber waits
- * for (the fiber then goes on with the cancellation Error). Two objects rather
- * than closures and callback lists: programs spawn tasks by the hundred thousand.
+ * An `async` body's handle, which is also the fiber that runs the body: the
+ * fiber's value settles the handle, and cancelling the handle cancels what the
+ * fiber waits for (the fiber then goes on with the cancellation Error). One
+ * object rather than two, or closures and callback lists: programs spawn tasks
+ * by the hundred thousand.
  */
-class Task extends Handle {
-  fiber: Fiber | null = null;
+class Task extends Handle implements Fiber {
+  frames: unknown[] | null = null;
+  base = 0;
+  waitingOn: Waitable | null = null;
   protected override release(): void {
-    this.fiber?.waitingOn?.cancel();
+    this.waitingOn?.cancel();
   }
-}
-
-class TaskFiber extends Fiber {
-  constructor(private readonly task: Task) {
-    super();
-  }
-  override end(v: Value): void {
-    if (v instanceof VError) this.task.fail(v);
-    else this.task.complete(v);
+  end(v: Value): void {
+    if (v instanceof VError) this.fail(v);
+    else this.complete(v);
   }
 }
 
 /** Starts `start` as a new fiber; the handle completes with its value (an Error fails it). */
 export function startAsync(start: () => Value): Handle {
   const h = new Task(true);
-  h.fiber = new TaskFiber(h);
-  spawnAs(h.fiber, start);
+  runIn(h, start);
   return h;
 }

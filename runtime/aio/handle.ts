@@ -14,26 +14,36 @@ export type Status = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled
 export const CANCELLED = 'async operation cancelled';
 
 /**
- * list with x at its end. A first element makes a one-element array: a push on
- * an empty one reserves room for 16, and most handles have one observer or none.
+ * One item or several, in order. Most handles have one observer (one
+ * dependant, one cleanup) or none, and programs make handles by the hundred
+ * thousand: a single item is kept as it is, without an array. T is never an
+ * array itself.
  */
-function append<T>(list: T[] | null, x: T): T[] {
-  if (list === null) return [x];
+type Some<T> = T | T[];
+
+function append<T>(list: Some<T> | null, x: T): Some<T> {
+  if (list === null) return x;
+  if (!Array.isArray(list)) return [list, x];
   list.push(x);
   return list;
+}
+
+function each<T>(list: Some<T> | null, f: (x: T) => void): void {
+  if (list === null) return;
+  if (Array.isArray(list)) for (const x of list) f(x);
+  else f(list);
 }
 
 export class Handle extends HostValue {
   private state: Status;
   /** The result when completed, the failure value when failed. */
   private outcome: Value = null;
-  // Made when first needed: most handles have one observer or none, and programs make many.
   // A fiber waiting for the handle is an observer too, told the outcome of its wait.
-  private observers: Array<((h: Handle) => void) | Suspended> | null = null;
+  private observers: Some<((h: Handle) => void) | Suspended> | null = null;
   /** Cancelled with this handle (spec: its children). */
-  private dependants: Handle[] | null = null;
+  private dependants: Some<Handle> | null = null;
   /** Run when this handle is cancelled: stopping a timer, closing a socket, on-cancel callbacks. */
-  private onCancelled: Array<() => void> | null = null;
+  private onCancelled: Some<() => void> | null = null;
 
   constructor(
     running: boolean,
@@ -98,8 +108,8 @@ export class Handle extends HostValue {
     this.onCancelled = null;
     this.dependants = null;
     this.release();
-    if (cleanups !== null) for (const f of cleanups) f();
-    if (dependants !== null) for (const d of dependants) d.cancel();
+    each(cleanups, (f) => f());
+    each(dependants, (d) => d.cancel());
     this.notify();
     return true;
   }
@@ -173,7 +183,7 @@ export class Handle extends HostValue {
   private notify(): void {
     const observers = this.observers;
     this.observers = null;
-    if (observers !== null) for (const f of observers) typeof f === 'function' ? f(this) : f.resume(awaited(this));
+    each(observers, (f) => (typeof f === 'function' ? f(this) : f.resume(awaited(this))));
   }
 }
 

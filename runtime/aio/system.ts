@@ -105,9 +105,12 @@ export class AioSystem {
     return this.stopped;
   }
 
-  /** When a timer started now for ms is due. */
+  /**
+   * When a timer started now for ms is due: a whole number of ms, as Node's
+   * timers count, which a timer holds without a boxed number.
+   */
   dueIn(ms: number): number {
-    return loopTime() + Math.max(0, ms);
+    return Math.ceil(loopTime()) + Math.max(0, ms);
   }
 
   /** The place of a new timer among those due at the same time. */
