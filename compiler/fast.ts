@@ -43,6 +43,20 @@ const ORDER: Partial<Record<PrimOp, '<' | '>' | '<=' | '>='>> = { lt: '<', gt: '
  */
 const PURE_BUILTINS = new Set(['str', 'len', 'list', 'join', 'init', 'list?', 'error?', 'ord', 'str->num', 'str/split', 'str/replace', 'str/slice', 'make-string', 'range']);
 
+/**
+ * The prelude's constants and their values: a fast body uses the value itself
+ * once it has checked, on entry, that the global's standard value is that one
+ * (it is when the bundled prelude defined it), since every standard name holds
+ * its standard value while a fast body runs.
+ */
+const PRELUDE_CONSTANTS: ReadonlyMap<string, null | number> = new Map([
+  ['nil', null],
+  ['true', 1],
+  ['false', 0],
+]);
+
+const constantOf = (e: Expr): null | number | undefined => (e.k === 'global' ? PRELUDE_CONSTANTS.get(e.name.name) : undefined);
+
 /** Calls into other fast bodies deeper than this give up: the general code keeps long chains of tail calls in constant stack. */
 export const FAST_DEPTH = 10_000;
 
@@ -128,6 +142,8 @@ export interface FastNames {
 export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNames): t.FunctionDeclaration {
   const self = (fn.self as { name: Sym }).name;
   const temps: string[] = [];
+  /** The prelude constants the body uses as values. */
+  const constants = new Set<Sym>();
   const temp = () => {
     const n = `r${temps.length}`;
     temps.push(n);
@@ -142,6 +158,7 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   // and in a numeric body so do the parameters and its own calls.
   const givesNumber = (e: Expr): boolean =>
     (e.k === 'lit' && typeof e.value === 'number') ||
+    typeof constantOf(e) === 'number' ||
     (e.k === 'prim' && e.op !== 'head' && e.op !== 'tail' && e.op !== 'cons') ||
     (plan.numeric && (e.k === 'local' || e.k === 'call' || (e.k === 'single' && givesNumber(e.e))));
   /** Operands as expressions, each in a temporary unless it is a literal or a parameter. */
@@ -201,6 +218,11 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
       case 'local':
         return t.identifier(e.v.id);
       case 'global': {
+        const constant = constantOf(e);
+        if (constant !== undefined) {
+          constants.add(e.name);
+          return constant === null ? t.nullLiteral() : t.numericLiteral(constant);
+        }
         const r = temp();
         return t.conditionalExpression(t.binaryExpression('!==', t.assignmentExpression('=', r, t.memberExpression(names.cell(e.name), t.identifier('v'))), t.identifier('undefined')), r, bail());
       }
@@ -239,7 +261,8 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         const [yes, no] = e.op === 'eq' ? [1, 0] : [0, 1];
         const primitive = (x: t.Expression) => t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('===', x, t.nullLiteral()));
         const deep = t.conditionalExpression(t.callExpression(R('valuesEqual'), [a, b]), t.numericLiteral(yes), t.numericLiteral(no));
-        const settled = e.args.some(givesNumber) ? t.numericLiteral(no) : t.conditionalExpression(t.logicalExpression('||', primitive(a), primitive(b)), t.numericLiteral(no), deep);
+        const known = e.args.some(givesNumber) || values.some((v) => t.isNullLiteral(v) || t.isStringLiteral(v));
+        const settled = known ? t.numericLiteral(no) : t.conditionalExpression(t.logicalExpression('||', primitive(a), primitive(b)), t.numericLiteral(no), deep);
         return withSetup(setup, t.conditionalExpression(t.binaryExpression('===', a, b), t.numericLiteral(yes), settled));
       }
       case 'div': {
@@ -278,6 +301,13 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   if (plan.numeric) {
     const notNumbers = fn.params.map((p) => t.unaryExpression('!', isNumber(t.identifier(p.id))) as t.Expression).reduce((a, b) => t.logicalExpression('||', a, b));
     statements.push(t.ifStatement(notNumbers, t.expressionStatement(bail())));
+  }
+  if (constants.size > 0) {
+    const notStandard = [...constants].map((c) => {
+      const value = PRELUDE_CONSTANTS.get(c.name)!;
+      return t.binaryExpression('!==', t.memberExpression(names.cell(c), t.identifier('std')), value === null ? t.nullLiteral() : t.numericLiteral(value)) as t.Expression;
+    });
+    statements.push(t.ifStatement(notStandard.reduce((a, b) => t.logicalExpression('||', a, b)), t.expressionStatement(bail())));
   }
   statements.push(...(looped ? [t.forStatement(null, null, null, t.blockStatement(body))] : body));
   return t.functionDeclaration(t.identifier(name), [...fn.params.map((p) => t.identifier(p.id)), depth], t.blockStatement(statements));

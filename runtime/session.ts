@@ -32,8 +32,8 @@ function stdlibDir(): string | undefined {
 }
 
 const VALK_EXIT_CODE = sym('VALK_EXIT_CODE');
-/** Prelude functions whose meaning compiled code builds in (behind a guard that they still hold it). */
-const PRELUDE_STANDARD: ReadonlySet<Sym> = new Set(['fun', 'nil', 'map', 'filter', 'foldl'].map(sym));
+/** Prelude names whose meaning compiled code builds in (behind a guard that they still hold it). */
+const PRELUDE_STANDARD: ReadonlySet<Sym> = new Set(['fun', 'nil', 'true', 'false', 'map', 'filter', 'foldl'].map(sym));
 const PRELUDE_PATH = STDLIB_DIR === undefined ? undefined : join(STDLIB_DIR, 'prelude.valk');
 const VALK_LAST_VALUE = sym('VALK_LAST_VALUE');
 
