@@ -36,13 +36,23 @@ export function sym(name: string): Sym {
 }
 
 export class Cons {
-  /** This list as an S-expression, once something has needed it (see toSexpr). */
-  spine: Cons | undefined = undefined;
+  /**
+   * false for an S-expression; for a Q-expression true, or once something has
+   * needed it, the same list as an S-expression (see toSexpr). One field for
+   * both keeps a cell at three fields: programs make lists by the million.
+   */
+  form: boolean | Cons;
   constructor(
     public head: Value,
     public tail: List,
-    readonly quoted: boolean,
-  ) {}
+    quoted: boolean,
+  ) {
+    this.form = quoted;
+  }
+
+  get quoted(): boolean {
+    return this.form !== false;
+  }
 }
 
 export class VError {
@@ -245,6 +255,7 @@ export function listLength(l: List): number {
  * never change, so the conversion is cached on the list.
  */
 export function toSexpr(l: Cons): Cons {
-  if (!l.quoted) return l;
-  return (l.spine ??= listFromArray(listToArray(l), false) as Cons);
+  if (l.form === false) return l;
+  if (l.form === true) l.form = listFromArray(listToArray(l), false) as Cons;
+  return l.form;
 }
