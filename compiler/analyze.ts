@@ -38,12 +38,12 @@ const S = {
 };
 
 /** Builtins with inline fast paths, by the number of arguments they take there. */
-const PRIMS1: ReadonlyMap<string, PrimOp> = new Map([
+export const PRIMS1: ReadonlyMap<string, PrimOp> = new Map([
   ['-', 'neg'],
   ['head', 'head'],
   ['tail', 'tail'],
 ] as const);
-const PRIMS: ReadonlyMap<string, PrimOp> = new Map([
+export const PRIMS: ReadonlyMap<string, PrimOp> = new Map([
   ['cons', 'cons'],
   ['+', 'add'],
   ['-', 'sub'],

@@ -597,9 +597,9 @@ export class Emitter {
 
   /**
    * The entry to fn's fast body (compiler/fast.ts), which goes in the instantiate function:
-   * taken when every standard name holds its standard value, its operators too, and
-   * the global the recursion goes through holds this very code; a bail goes on with the
-   * general code.
+   * taken when every standard name holds its standard value (its operators among them)
+   * and the global the recursion goes through holds this very code; a bail goes on with
+   * the general code.
    */
   private fastEntry(fn: Fn, plan: FastPlan, codeName: string, name: string, self: string, looped: boolean): t.Statement[] {
     const off = `${name}_off`;
@@ -615,7 +615,6 @@ export class Emitter {
     const checks: t.Expression[] = [
       t.unaryExpression('!', id(off)),
       t.binaryExpression('===', t.memberExpression(t.memberExpression(selfCell, id('standards')), id('displaced')), t.numericLiteral(0)),
-      this.guard([...plan.operators]),
       t.binaryExpression('instanceof', assign(self, t.memberExpression(selfCell, id('v'))), R('Lambda')),
       t.binaryExpression('===', t.memberExpression(id(self), id('code')), id(codeName)),
     ];

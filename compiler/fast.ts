@@ -1,14 +1,15 @@
 // A second body for functions whose work is the standard operators on their
-// parameters and calls of global functions and of builtins without effects
-// (fib, tak, ack, nqueens, a loop building a string with `str`):
-// the fast body, in plain JavaScript on the same values.
+// parameters, calls of global functions and of builtins without effects, and
+// the prelude's list walkers (fib, tak, ack, nqueens, deriv, a loop building a
+// string with `str`): the fast body, in plain JavaScript on the same values.
 //
 // Such a body needs none of the checks the general code makes at every step,
-// once a few things are checked on entry: its operators hold the standard
-// builtins, every standard name holds its standard value (so the operators of
-// every fast body it calls hold theirs too), and the global its recursion
-// goes through holds this very code. Nothing it runs can change any of that:
-// it calls only operators and other fast bodies. No frame can be reified in
+// once a few things are checked on entry: every standard name holds its
+// standard value (so the operators of every fast body it calls hold the
+// standard builtins; a session without fast paths never counts its standards
+// as held), and the global its recursion goes through holds this very code.
+// Nothing it runs can change any of that: it calls only operators, other fast
+// bodies and builtins without effects. No frame can be reified in
 // it, nothing it runs can look at `stack-depth`, and it cannot suspend. What
 // it cannot do the way the general code does — an operand of the wrong type,
 // a value leaving the safe integers (64-bit wrapping), a division by a number
@@ -19,12 +20,13 @@
 // general code from then on.
 
 import * as t from '@babel/types';
+import { FAST_DEPTH } from '../runtime/fast.js';
+import { PRIMS, PRIMS1 } from './analyze.js';
 import { Sym } from '../runtime/values.js';
-import type { DataRef, Expr, Fn, PrimOp, Var } from './ir.js';
+import type { DataRef, Expr, Fn, PrimOp } from './ir.js';
 
-/** What a function's fast body rests on: the operators it uses, whose globals must hold the standard builtins. */
+/** What a function's fast body rests on. */
 export interface FastPlan {
-  readonly operators: ReadonlySet<Sym>;
   /**
    * Whether the body is integer arithmetic alone: number literals, its parameters,
    * arithmetic and comparison, `if`, and calls of itself. Its parameters are then
@@ -41,7 +43,7 @@ const ORDER: Partial<Record<PrimOp, '<' | '>' | '<=' | '>='>> = { lt: '<', gt: '
  * nothing back, so a fast body that calls them can still start over. An Error
  * they give is left to the general code.
  */
-const PURE_BUILTINS = new Set(['str', 'len', 'list', 'join', 'init', 'list?', 'error?', 'ord', 'str->num', 'str/split', 'str/replace', 'str/slice', 'make-string', 'range']);
+const PURE_BUILTINS = new Set(['error', 'str', 'len', 'list', 'join', 'init', 'list?', 'error?', 'ord', 'str->num', 'str/split', 'str/replace', 'str/slice', 'make-string', 'range']);
 
 /**
  * The prelude's constants and their values: a fast body uses the value itself
@@ -55,10 +57,11 @@ const PRELUDE_CONSTANTS: ReadonlyMap<string, null | number> = new Map([
   ['false', 0],
 ]);
 
+/** The prelude's list walkers a fast body may call, as the runtime's walks of fast bodies (runtime/fast.ts). */
+const WALKERS: Readonly<Record<string, string>> = { map: 'fastMap', filter: 'fastFilter', foldl: 'fastFoldl' };
+
 const constantOf = (e: Expr): null | number | undefined => (e.k === 'global' ? PRELUDE_CONSTANTS.get(e.name.name) : undefined);
 
-/** Calls into other fast bodies deeper than this give up: the general code keeps long chains of tail calls in constant stack. */
-export const FAST_DEPTH = 10_000;
 
 /**
  * The plan for fn's fast body, or null when its body does anything but the
@@ -70,7 +73,8 @@ export function fastPlan(fn: Fn): FastPlan | null {
   // A frame around the lambda could bind an operator's name; only the global frame is outside.
   for (let s = fn.scope.parent; s.kind !== 'top'; s = s.parent) if (s.kind === 'fn') return null;
   const self = fn.self.name;
-  const operators = new Set<Sym>();
+  // The lambdas the body passes to a walker, whose parameters it may use too.
+  const scopes = new Set([fn.scope]);
   const ok = (e: Expr): boolean => {
     switch (e.k) {
       case 'lit':
@@ -79,24 +83,32 @@ export function fastPlan(fn: Fn): FastPlan | null {
       case 'global':
         return true;
       case 'local':
-        return isParam(e.v, fn);
+        return e.v.param && scopes.has(e.v.scope);
       case 'single':
         return ok(e.e);
       case 'prim':
         if (e.head !== undefined || e.op === 'neg' || e.args.length !== (e.op === 'head' || e.op === 'tail' ? 1 : 2)) return false;
-        operators.add(e.name);
         return e.args.every(ok);
       case 'if':
         return e.else !== null && ok(e.cond) && ok(e.then) && ok(e.else);
       case 'call':
         // Other globals' arity is checked where they are called; the function's own is known.
         return e.fn.k === 'global' && (e.fn.name !== self || e.args.length === fn.params.length) && e.args.every(ok);
+      case 'native': {
+        // The prelude's map, filter or foldl: walked here with the fast body of the function
+        // given, or with the lambda given as a JS function (it cannot escape from the walk).
+        if (!(e.name.name in WALKERS)) return false;
+        const lambda = walkedLambda(e.args[0]);
+        if (lambda === undefined) return e.args.every(ok);
+        if (lambda.rest !== null || lambda.params.some((p) => p.rebound === true)) return false;
+        scopes.add(lambda.scope);
+        return ok(lambda.body) && e.args.slice(1).every(ok);
+      }
       default:
         return false;
     }
   };
-  // Without an operator there is nothing to check that the session builds the standard ones in.
-  if (!ok(fn.body) || operators.size === 0) return null;
+  if (!ok(fn.body)) return null;
   const numeric = (e: Expr): boolean => {
     switch (e.k) {
       case 'lit':
@@ -115,11 +127,17 @@ export function fastPlan(fn: Fn): FastPlan | null {
         return false;
     }
   };
-  return { operators, numeric: numeric(fn.body) };
+  return { numeric: numeric(fn.body) };
 }
 
-function isParam(v: Var, fn: Fn): boolean {
-  return v.param && v.scope === fn.scope;
+/**
+ * The lambda a walker's function argument makes, if it is one: `\` is a builtin,
+ * which holds its standard value while a fast body runs.
+ */
+function walkedLambda(e: Expr): Fn | undefined {
+  if (e.k === 'lambda') return e.fn;
+  if (e.k === 'guarded' && e.fast.k === 'lambda' && e.guard.length === 1 && e.guard[0].name === '\\') return e.fast.fn;
+  return undefined;
 }
 
 /** What the fast body's code refers to outside itself. */
@@ -141,14 +159,19 @@ export interface FastNames {
  */
 export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNames): t.FunctionDeclaration {
   const self = (fn.self as { name: Sym }).name;
-  const temps: string[] = [];
-  /** The prelude constants the body uses as values. */
+  // The temporaries of the JS function being made: the fast body's, or a walked lambda's.
+  let temps: string[] = [];
+  let nextTemp = 0;
+  /** The prelude constants the body uses as values, and the prelude functions it builds in. */
   const constants = new Set<Sym>();
+  const standards = new Set<Sym>();
+  const fresh = () => `r${nextTemp++}`;
   const temp = () => {
-    const n = `r${temps.length}`;
+    const n = fresh();
     temps.push(n);
     return t.identifier(n);
   };
+  const declareTemps = (names: string[]): t.Statement[] => (names.length === 0 ? [] : [t.variableDeclaration('let', names.map((n) => t.variableDeclarator(t.identifier(n))))]);
   const depth = t.identifier('depth');
   const R = names.runtime;
   const bail = () => t.callExpression(R('bail'), []);
@@ -217,6 +240,8 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         return names.data(e.ref);
       case 'local':
         return t.identifier(e.v.id);
+      case 'js':
+        return t.identifier(e.name);
       case 'global': {
         const constant = constantOf(e);
         if (constant !== undefined) {
@@ -237,6 +262,17 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         return t.conditionalExpression(test(e.cond), value(e.then), value(e.else!));
       case 'call':
         return call(e);
+      case 'native': {
+        standards.add(e.name);
+        const [f, ...rest] = e.args;
+        const lambda = walkedLambda(f);
+        const arity = e.name.name === 'foldl' ? 2 : 1;
+        const walked =
+          lambda !== undefined
+            ? closure(lambda.params.map((p) => p.id), () => value(lambda.body))
+            : (operator(f, arity) ?? t.callExpression(R('fastOf'), [value(f), t.numericLiteral(arity), depth]));
+        return t.callExpression(R(WALKERS[e.name.name]), [walked, ...rest.map(value), depth]);
+      }
       case 'prim':
         return prim(e);
       default:
@@ -261,7 +297,9 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         const [yes, no] = e.op === 'eq' ? [1, 0] : [0, 1];
         const primitive = (x: t.Expression) => t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('===', x, t.nullLiteral()));
         const deep = t.conditionalExpression(t.callExpression(R('valuesEqual'), [a, b]), t.numericLiteral(yes), t.numericLiteral(no));
-        const known = e.args.some(givesNumber) || values.some((v) => t.isNullLiteral(v) || t.isStringLiteral(v));
+        // Nil, a string or a symbol (symbols are interned) is equal only to itself as a JS value.
+        const atom = (x: Expr) => x.k === 'lit' && (x.value === null || typeof x.value === 'string' || x.value instanceof Sym);
+        const known = e.args.some((x) => givesNumber(x) || atom(x) || constantOf(x) === null);
         const settled = known ? t.numericLiteral(no) : t.conditionalExpression(t.logicalExpression('||', primitive(a), primitive(b)), t.numericLiteral(no), deep);
         return withSetup(setup, t.conditionalExpression(t.binaryExpression('===', a, b), t.numericLiteral(yes), settled));
       }
@@ -280,6 +318,24 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
       }
     }
   };
+  /** A function a walk calls, as a JS function of params and depth with temporaries of its own. */
+  const closure = (params: string[], body: () => t.Expression): t.ArrowFunctionExpression => {
+    const outer = temps;
+    temps = [];
+    try {
+      const result = body();
+      return t.arrowFunctionExpression([...params.map((p) => t.identifier(p)), depth], t.blockStatement([...declareTemps(temps), t.returnStatement(result)]));
+    } finally {
+      temps = outer;
+    }
+  };
+  /** A standard operator given to a walk (`foldl + 0 l`), as the JS function of its inline code. */
+  const operator = (f: Expr, arity: number): t.ArrowFunctionExpression | undefined => {
+    const op = f.k === 'global' ? (arity === 1 ? PRIMS1 : PRIMS).get(f.name.name) : undefined;
+    if (op === undefined || op === 'neg') return undefined;
+    const params = Array.from({ length: arity }, fresh);
+    return closure(params, () => prim({ k: 'prim', op, name: (f as { name: Sym }).name, args: params.map((name) => ({ k: 'js', name })) }));
+  };
   let looped = false;
   const tail = (e: Expr): t.Statement[] => {
     if (e.k === 'if') return [t.ifStatement(test(e.cond), t.blockStatement(tail(e.then)), t.blockStatement(tail(e.else!)))];
@@ -296,19 +352,23 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     return [t.returnStatement(value(e))];
   };
   const body = tail(fn.body);
-  const statements: t.Statement[] = temps.length === 0 ? [] : [t.variableDeclaration('let', temps.map((n) => t.variableDeclarator(t.identifier(n))))];
+  const statements = declareTemps(temps);
   // Other fast bodies call this one with whatever they have.
-  if (plan.numeric) {
+  if (plan.numeric && fn.params.length > 0) {
     const notNumbers = fn.params.map((p) => t.unaryExpression('!', isNumber(t.identifier(p.id))) as t.Expression).reduce((a, b) => t.logicalExpression('||', a, b));
     statements.push(t.ifStatement(notNumbers, t.expressionStatement(bail())));
   }
-  if (constants.size > 0) {
-    const notStandard = [...constants].map((c) => {
+  // Every standard name holds its standard value, but the prelude's have one only once the
+  // bundled prelude has defined them.
+  const std = (s: Sym) => t.memberExpression(names.cell(s), t.identifier('std'));
+  const notStandard: t.Expression[] = [
+    ...[...constants].map((c) => {
       const value = PRELUDE_CONSTANTS.get(c.name)!;
-      return t.binaryExpression('!==', t.memberExpression(names.cell(c), t.identifier('std')), value === null ? t.nullLiteral() : t.numericLiteral(value)) as t.Expression;
-    });
-    statements.push(t.ifStatement(notStandard.reduce((a, b) => t.logicalExpression('||', a, b)), t.expressionStatement(bail())));
-  }
+      return t.binaryExpression('!==', std(c), value === null ? t.nullLiteral() : t.numericLiteral(value));
+    }),
+    ...[...standards].map((s) => t.binaryExpression('!==', t.memberExpression(names.cell(s), t.identifier('v')), std(s))),
+  ];
+  if (notStandard.length > 0) statements.push(t.ifStatement(notStandard.reduce((a, b) => t.logicalExpression('||', a, b)), t.expressionStatement(bail())));
   statements.push(...(looped ? [t.forStatement(null, null, null, t.blockStatement(body))] : body));
   return t.functionDeclaration(t.identifier(name), [...fn.params.map((p) => t.identifier(p.id)), depth], t.blockStatement(statements));
 }

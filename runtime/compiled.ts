@@ -23,20 +23,7 @@ export { isFunc } from './values.js';
 export const isSafeInteger = Number.isSafeInteger;
 export { map as native_map, filter as native_filter, foldl as native_foldl } from './natives.js';
 
-/**
- * Thrown by a function's fast body (compiler/fast.ts) where it cannot go
- * on as the general code would: the call runs the general code instead.
- */
-export const BAIL: unknown = Object.freeze({ bail: true });
-export function bail(): never {
-  throw BAIL;
-}
-/** A compiled lambda with a fast body (compiler/fast.ts), whose recursion goes through the global `self`. */
-export function withFast(f: Lambda, fast: Code, self: Cell): Lambda {
-  f.fast = fast;
-  f.fastSelf = self;
-  return f;
-}
+export { BAIL, bail, withFast, fastOf, fastMap, fastFilter, fastFoldl } from './fast.js';
 export { equal as valuesEqual };
 
 /** Returned by a call helper when the callee needs the caller's frame; the call is pending. */

@@ -129,6 +129,20 @@ export class Frame {
     return out.reverse();
   }
 
+  /**
+   * For a session without fast paths (global frame only): a standard counts as
+   * displaced for good, so code that relies on every standard value at once
+   * never runs.
+   */
+  forgoStandards(): void {
+    this.standards!.displaced = 1;
+  }
+
+  /** Whether every standard name of this global frame holds its standard value. */
+  get standardsHeld(): boolean {
+    return this.standards!.displaced === 0;
+  }
+
   /** The global cell of a name (global frame only), created unbound on first use. */
   cell(name: Sym): Cell {
     const table = this.table!;

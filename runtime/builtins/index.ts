@@ -32,6 +32,8 @@ export function installBuiltins(session: Session, fastPaths: boolean): void {
     // Compiled fast paths apply while the name still holds this builtin; without them they never do.
     if (fastPaths) cell.std = cell.v;
   });
+  // Nor do fast bodies (compiler/fast.ts), which run only while no standard is displaced.
+  if (!fastPaths) session.global.forgoStandards();
 }
 
 function builtin(name: string, fn: BuiltinFn): Builtin {

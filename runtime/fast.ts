@@ -1,0 +1,114 @@
+// The runtime side of fast bodies (compiler/fast.ts, docs/compiler.md "Fast
+// bodies"): how a fast body gives up, how compiled code gives its lambda one,
+// and the prelude's list walkers for fast bodies, which call the fast body of
+// the function they are given on each element.
+
+import type { Cell, Frame } from './frame.js';
+import { Builtin, Cons, Lambda, type Code, type List, type Value } from './values.js';
+
+/** Calls into other fast bodies deeper than this give up: the general code keeps long chains of tail calls in constant stack. */
+export const FAST_DEPTH = 10_000;
+
+/**
+ * Thrown by a fast body where it cannot go on as the general code would: the
+ * call runs the general code instead, which is sound because fast bodies have
+ * no effects.
+ */
+export const BAIL: unknown = Object.freeze({ bail: true });
+export function bail(): never {
+  throw BAIL;
+}
+
+/** A compiled lambda with a fast body, whose recursion goes through the global `self`. */
+export function withFast(f: Lambda, fast: Code, self: Cell): Lambda {
+  f.fast = fast;
+  f.fastSelf = self;
+  return f;
+}
+
+type Fast1 = (x: Value, depth: number) => Value;
+type Fast2 = (x: Value, y: Value, depth: number) => Value;
+
+/**
+ * f's fast body, for a walk in a fast body: f must be a function with one
+ * taking n arguments, whose own global still holds it, and calls must not be
+ * nested too deep.
+ */
+export function fastOf(f: Value, n: number, depth: number): Code {
+  if (f instanceof Lambda && f.fast !== undefined && f.direct === n && f.fastSelf!.v === f && depth < FAST_DEPTH) return f.fast;
+  return bail();
+}
+
+/** c as a cell of the list being walked: anything else is left to the general code. */
+function asCell(c: Value): Cons {
+  return c instanceof Cons ? c : bail();
+}
+
+/** The Q-expression of the values in order, made front to back (its cells are not seen before it is whole). */
+class ListBuilder {
+  first: List = null;
+  private last: Cons | null = null;
+  add(v: Value): void {
+    const cell = new Cons(v, null, true);
+    if (this.last === null) this.first = cell;
+    else this.last.tail = cell;
+    this.last = cell;
+  }
+}
+
+// The prelude's walkers, given the fast body of their function (or a lambda's code, compiler/fast.ts).
+
+/** `map f l`: f on each element. */
+export function fastMap(f: Code, l: Value, depth: number): Value {
+  const fast = f as Fast1;
+  const out = new ListBuilder();
+  for (let c = l; c !== null; ) {
+    const cell = asCell(c);
+    out.add(fast(cell.head, depth + 1));
+    c = cell.tail;
+  }
+  return out.first;
+}
+
+/** `filter f l`: the elements on which f gives a true value. */
+export function fastFilter(f: Code, l: Value, depth: number): Value {
+  const fast = f as Fast1;
+  const out = new ListBuilder();
+  for (let c = l; c !== null; ) {
+    const cell = asCell(c);
+    const keep = fast(cell.head, depth + 1);
+    if (keep !== 0 && keep !== null) out.add(cell.head);
+    c = cell.tail;
+  }
+  return out.first;
+}
+
+/** `foldl f z l`: f from z over the elements. */
+export function fastFoldl(f: Code, z: Value, l: Value, depth: number): Value {
+  const fast = f as Fast2;
+  let acc = z;
+  for (let c = l; c !== null; ) {
+    const cell = asCell(c);
+    acc = fast(acc, cell.head, depth + 1);
+    c = cell.tail;
+  }
+  // The last level's `{z}` calls a function value (spec §4.3).
+  return acc instanceof Lambda || acc instanceof Builtin ? bail() : acc;
+}
+
+/**
+ * A walk of the runtime's map, filter or foldl (runtime/natives.ts) with the
+ * fast body of f, when f has one and every standard name of the global frame
+ * holds its standard value; undefined otherwise. A fast body that gives up
+ * leaves f to its general code from then on, as its own entry does.
+ */
+export function walkFast(global: Frame, f: Value, walk: () => Value): Value | undefined {
+  if (!(f instanceof Lambda) || f.fast === undefined || !global.standardsHeld) return undefined;
+  try {
+    return walk();
+  } catch (e) {
+    if (e !== BAIL) throw e;
+    f.fast = undefined;
+    return undefined;
+  }
+}
