@@ -98,14 +98,15 @@ export function fastFoldl(f: Code, z: Value, l: Value, depth: number): Value {
 
 /**
  * A walk of the runtime's map, filter or foldl (runtime/natives.ts) with the
- * fast body of f, when f has one and every standard name of the global frame
- * holds its standard value; undefined otherwise. A fast body that gives up
- * leaves f to its general code from then on, as its own entry does.
+ * fast body of f, when f has one taking n arguments, its own global still
+ * holds it, and every standard name of the global frame holds its standard
+ * value; undefined otherwise. A fast body that gives up leaves f to its
+ * general code from then on, as its own entry does.
  */
-export function walkFast(global: Frame, f: Value, walk: () => Value): Value | undefined {
-  if (!(f instanceof Lambda) || f.fast === undefined || !global.standardsHeld) return undefined;
+export function walkFast(global: Frame, f: Value, n: number, walk: (fast: Code) => Value): Value | undefined {
+  if (!(f instanceof Lambda) || f.fast === undefined || f.direct !== n || f.fastSelf!.v !== f || !global.standardsHeld) return undefined;
   try {
-    return walk();
+    return walk(f.fast);
   } catch (e) {
     if (e !== BAIL) throw e;
     f.fast = undefined;

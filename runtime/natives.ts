@@ -14,7 +14,7 @@ import { rebinds, type Cell, type Frame } from './frame.js';
 import { Builtin, Cons, Lambda, sym, truthy, VError, type Sym, type Value } from './values.js';
 import { functionCannotSuspend } from './suspends.js';
 import { call0, call1, call2 } from './compiled.js';
-import { fastFilter, fastFoldl, fastMap, fastOf, walkFast } from './fast.js';
+import { fastFilter, fastFoldl, fastMap, walkFast } from './fast.js';
 
 /** Globals the prelude's list walkers call, besides themselves. */
 export const NATIVE_HELPERS: readonly Sym[] = ['==', 'list?', 'join', 'list', 'head', 'tail', 'nil'].map(sym);
@@ -98,7 +98,7 @@ function walk(name: 'map' | 'filter', std: Value, f: Value, l: Value, first: (le
   if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, l], global);
   if (l === null) return null;
   if (!(l instanceof Cons)) return notAList(l);
-  const fast = walkFast(global, f, () => (name === 'map' ? fastMap : fastFilter)(fastOf(f, 1, 0), l, 0));
+  const fast = walkFast(global, f, 1, (body) => (name === 'map' ? fastMap : fastFilter)(body, l, 0));
   if (fast !== undefined) return fast;
   const base = calls.depth;
   const levels: Levels = { firsts: [] };
@@ -134,7 +134,7 @@ export function filter(std: Value, f: Value, l: Value): Value {
 export function foldl(std: Value, f: Value, z: Value, l: Value): Value {
   const global = currentMachine().global;
   if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, z, l], global);
-  const fast = walkFast(global, f, () => fastFoldl(fastOf(f, 2, 0), z, l, 0));
+  const fast = walkFast(global, f, 2, (body) => fastFoldl(body, z, l, 0));
   if (fast !== undefined) return fast;
   const base = calls.depth;
   const epoch = rebinds.count;

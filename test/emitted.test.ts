@@ -22,6 +22,7 @@ const FEATURES: Record<string, string> = {
   'reset and shift': '(def {f} (\\ {x} {async-reset {+ x (async-shift {k} {k (k 1)})}}))',
   'a loop of awaits in continuation-passing code': PRELUDE + '(fun {sum-awaits n acc} {if (== n 0) {acc} {sum-awaits (- n 1) (+ acc (aio/await (aio/pure n)))}})',
   "the prelude's map, filter and foldl built in": PRELUDE + '(fun {squares l} {foldl + 0 (filter (\\ {x} {== 0 (- x (* 2 (/ x 2)))}) (map (\\ {x} {* x x}) l))})',
+  "fast bodies with the prelude's constants and a walk with a global's fast body": PRELUDE + '(fun {empty? l} {if (== l nil) {true} {false}})\n(fun {count-empty ls} {len (filter empty? ls)})',
   'names and strings that mean something to JavaScript': '(def {__proto__} "*/ `${x}` \u2028 </script>")\n(def {constructor} (\\ {toString} {list __proto__ toString}))',
 };
 
