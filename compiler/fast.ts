@@ -20,6 +20,7 @@
 // general code from then on.
 
 import * as t from '@babel/types';
+import { EFFECT_FREE } from '../runtime/builtins/index.js';
 import { FAST_DEPTH } from '../runtime/fast.js';
 import { PRIMS, PRIMS1 } from './analyze.js';
 import { Sym } from '../runtime/values.js';
@@ -38,12 +39,6 @@ export interface FastPlan {
 const ARITHMETIC: Partial<Record<PrimOp, '+' | '-' | '*'>> = { add: '+', sub: '-', mul: '*' };
 const ORDER: Partial<Record<PrimOp, '<' | '>' | '<=' | '>='>> = { lt: '<', gt: '>', le: '<=', ge: '>=' };
 
-/**
- * Builtins a fast body may call: they have no effect, look at no frame and call
- * nothing back, so a fast body that calls them can still start over. An Error
- * they give is left to the general code.
- */
-const PURE_BUILTINS = new Set(['error', 'str', 'len', 'list', 'join', 'init', 'list?', 'error?', 'ord', 'str->num', 'str/split', 'str/replace', 'str/slice', 'make-string', 'range']);
 
 /**
  * The prelude's constants and their values: a fast body uses the value itself
@@ -213,7 +208,7 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   const call = (e: Expr & { k: 'call' }): t.Expression => {
     const g = (e.fn as { name: Sym }).name;
     if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
-    if (PURE_BUILTINS.has(g.name)) {
+    if (EFFECT_FREE.has(g.name)) {
       // Every standard name holds its standard value (checked on entry): g is that builtin.
       const r = temp();
       const made = t.callExpression(R('callPlain'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);

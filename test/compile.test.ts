@@ -8,6 +8,7 @@ import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../compiler/index.js';
+import { builtinKinds, EFFECT_FREE } from '../runtime/builtins/index.js';
 import { Session } from '../runtime/session.js';
 import { Builtin, sym } from '../runtime/values.js';
 import { VALK_BIN } from './fixture-files.js';
@@ -94,4 +95,10 @@ test('a host failure inside compiled code has a stack trace in .valk lines and c
   t.true(frames.length >= 2, err!.stack);
   t.regex(frames[0], /trace\.valk:3:\d+\)?$/, 'the failing call, in inner');
   t.regex(frames[1], /trace\.valk:1:\d+\)?$/, 'its caller, outer');
+});
+
+test('the builtins fast bodies call as without effects are plain builtins', (t) => {
+  // A name misspelt there would silently never be called from a fast body.
+  const kinds = builtinKinds();
+  for (const name of EFFECT_FREE) t.is(kinds.get(name), 'plain', name);
 });
