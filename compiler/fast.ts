@@ -208,8 +208,15 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   const call = (e: Expr & { k: 'call' }): t.Expression => {
     const g = (e.fn as { name: Sym }).name;
     if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
+    // Every standard name holds its standard value (checked on entry): g is that builtin.
+    // `list`, and `list?` of one value, are written out as the builtins do them.
+    if (g.name === 'list') return e.args.reduceRight<t.Expression>((rest, a) => t.newExpression(R('Cons'), [value(a), rest, t.booleanLiteral(true)]), t.nullLiteral());
+    if (g.name === 'list?' && e.args.length === 1) {
+      const x = temp();
+      const isList = t.logicalExpression('||', t.binaryExpression('===', t.assignmentExpression('=', x, value(e.args[0])), t.nullLiteral()), t.binaryExpression('instanceof', x, R('Cons')));
+      return t.conditionalExpression(isList, t.numericLiteral(1), t.numericLiteral(0));
+    }
     if (EFFECT_FREE.has(g.name)) {
-      // Every standard name holds its standard value (checked on entry): g is that builtin.
       const r = temp();
       const made = t.callExpression(R('callPlain'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);
       return t.conditionalExpression(t.binaryExpression('instanceof', t.assignmentExpression('=', r, made), R('VError')), bail(), r);
