@@ -21,7 +21,6 @@
 
 import * as t from '@babel/types';
 import { EFFECT_FREE } from '../runtime/builtins/index.js';
-import { FAST_DEPTH } from '../runtime/fast.js';
 import { PRIMS, PRIMS1 } from './analyze.js';
 import { Sym } from '../runtime/values.js';
 import type { DataRef, Expr, Fn, PrimOp } from './ir.js';
@@ -222,17 +221,10 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
       return t.conditionalExpression(t.binaryExpression('instanceof', t.assignmentExpression('=', r, made), R('VError')), bail(), r);
     }
     const args = [...e.args.map(value), t.binaryExpression('+', depth, t.numericLiteral(1))];
-    // Another global: its value's fast body, when it has one taking these arguments and the
-    // global that body's own calls stand for still holds it.
-    const f = temp();
-    const has = all([
-      t.binaryExpression('instanceof', t.assignmentExpression('=', f, t.memberExpression(names.cell(g), t.identifier('v'))), R('Lambda')),
-      t.binaryExpression('!==', t.memberExpression(f, t.identifier('fast')), t.identifier('undefined')),
-      t.binaryExpression('===', t.memberExpression(f, t.identifier('direct')), t.numericLiteral(e.args.length)),
-      t.binaryExpression('===', t.memberExpression(t.memberExpression(f, t.identifier('fastSelf')), t.identifier('v')), f),
-      t.binaryExpression('<', depth, t.numericLiteral(FAST_DEPTH)),
-    ]);
-    return t.conditionalExpression(has, t.callExpression(t.memberExpression(f, t.identifier('fast')), args), bail());
+    // Another global: its value's fast body (R.fastOf), when it has one taking these arguments
+    // and the global that body's own calls stand for still holds it.
+    const callee = t.callExpression(R('fastOf'), [t.memberExpression(names.cell(g), t.identifier('v')), t.numericLiteral(e.args.length), depth]);
+    return t.callExpression(callee, args);
   };
   const value = (e: Expr): t.Expression => {
     switch (e.k) {

@@ -29,14 +29,18 @@ export function withFast(f: Lambda, fast: Code, self: Cell): Lambda {
 type Fast1 = (x: Value, depth: number) => Value;
 type Fast2 = (x: Value, y: Value, depth: number) => Value;
 
+/** f's fast body, when f is a function with one taking n arguments and its own global still holds it. */
+function fastBody(f: Value, n: number): Code | undefined {
+  return f instanceof Lambda && f.direct === n && f.fastSelf?.v === f ? f.fast : undefined;
+}
+
 /**
- * f's fast body, for a walk in a fast body: f must be a function with one
- * taking n arguments, whose own global still holds it, and calls must not be
- * nested too deep.
+ * f's fast body, as a fast body calls a global's value or walks with it: one
+ * taking n arguments (see fastBody), with calls not nested too deep.
  */
 export function fastOf(f: Value, n: number, depth: number): Code {
-  if (f instanceof Lambda && f.fast !== undefined && f.direct === n && f.fastSelf!.v === f && depth < FAST_DEPTH) return f.fast;
-  return bail();
+  const body = depth < FAST_DEPTH ? fastBody(f, n) : undefined;
+  return body ?? bail();
 }
 
 /** c as a cell of the list being walked: anything else is left to the general code. */
@@ -104,12 +108,13 @@ export function fastFoldl(f: Code, z: Value, l: Value, depth: number): Value {
  * general code from then on, as its own entry does.
  */
 export function walkFast(global: Frame, f: Value, n: number, walk: (fast: Code) => Value): Value | undefined {
-  if (!(f instanceof Lambda) || f.fast === undefined || f.direct !== n || f.fastSelf!.v !== f || !global.standardsHeld) return undefined;
+  const body = fastBody(f, n);
+  if (body === undefined || !global.standardsHeld) return undefined;
   try {
-    return walk(f.fast);
+    return walk(body);
   } catch (e) {
     if (e !== BAIL) throw e;
-    f.fast = undefined;
+    (f as Lambda).fast = undefined;
     return undefined;
   }
 }

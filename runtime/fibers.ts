@@ -157,7 +157,6 @@ export function spawn(start: () => Value, done: (v: Value) => void): void {
   runIn(new CallbackFiber(done), start);
 }
 
-
 /**
  * Suspends the running fiber at the waiting builtin that just returned WAIT,
  * until what it waits for resumes `s`, which goes on with the rest of the fiber.

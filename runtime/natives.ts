@@ -134,7 +134,8 @@ export function filter(std: Value, f: Value, l: Value): Value {
 export function foldl(std: Value, f: Value, z: Value, l: Value): Value {
   const global = currentMachine().global;
   if (!helpersStandard(global) || !plainCallee(f)) return apply(std, [f, z, l], global);
-  const fast = walkFast(global, f, 2, (body) => fastFoldl(body, z, l, 0));
+  // Not over something else than a list, which is no fault of f's fast body.
+  const fast = l === null || l instanceof Cons ? walkFast(global, f, 2, (body) => fastFoldl(body, z, l, 0)) : undefined;
   if (fast !== undefined) return fast;
   const base = calls.depth;
   const epoch = rebinds.count;
