@@ -159,6 +159,26 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   /** The prelude constants the body uses as values, and the prelude functions it builds in. */
   const constants = new Set<Sym>();
   const standards = new Set<Sym>();
+  /**
+   * What the code emitted so far has checked about JS variables on every path
+   * to the point being emitted (a failed check bails): later code relies on it
+   * instead of checking again. Emission follows evaluation order; code that
+   * runs only sometimes (a branch, a walked function) starts from a copy.
+   */
+  let known = new Map<string, 'number' | 'cons' | 'list'>();
+  const sometimes = <T>(emit: () => T): T => {
+    const outer = known;
+    known = new Map(outer);
+    try {
+      return emit();
+    } finally {
+      known = outer;
+    }
+  };
+  const is = (x: t.Expression, kind: 'number' | 'cons' | 'list') => t.isIdentifier(x) && (known.get(x.name) === kind || (kind === 'list' && known.get(x.name) === 'cons'));
+  const learn = (x: t.Expression, kind: 'number' | 'cons' | 'list') => {
+    if (t.isIdentifier(x) && !is(x, kind)) known.set(x.name, kind);
+  };
   const fresh = () => `r${nextTemp++}`;
   const temp = () => {
     const n = fresh();
@@ -192,13 +212,41 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   };
   const withSetup = (setup: t.Expression[], e: t.Expression) => (setup.length === 0 ? e : t.sequenceExpression([...setup, e]));
   const truthy = (x: t.Expression) => t.logicalExpression('&&', t.binaryExpression('!==', x, t.numericLiteral(0)), t.binaryExpression('!==', x, t.nullLiteral()));
-  const test = (e: Expr): t.Expression => {
-    if (e.k === 'prim' && e.op in ORDER) {
-      const { setup, values } = operands(e.args);
-      const numbers = e.args.flatMap((a, i) => (givesNumber(a) ? [] : [isNumber(values[i])]));
-      const compare = t.binaryExpression(ORDER[e.op]!, values[0], values[1]);
-      return withSetup(setup, numbers.length === 0 ? compare : t.conditionalExpression(all(numbers), compare, bail()));
+  /** Checks that the operands are numbers, but for those known to be; all are known from then on. */
+  const numberChecks = (args: Expr[], values: t.Expression[]): t.Expression[] => {
+    const checks = values.flatMap((v, i) => (givesNumber(args[i]) || is(v, 'number') ? [] : [isNumber(v)]));
+    values.forEach((v) => learn(v, 'number'));
+    return checks;
+  };
+  /** e as a JS boolean, when it is a comparison or `list?` of one value (whose Valkyria values are 1 and 0). */
+  const condition = (e: Expr): t.Expression | undefined => {
+    if (e.k === 'call' && (e.fn as { name?: Sym }).name?.name === 'list?' && e.args.length === 1 && (e.fn as { name: Sym }).name !== self) {
+      // Every standard name holds its standard value (checked on entry): this is the builtin.
+      const v = value(e.args[0]);
+      if (is(v, 'list')) return t.booleanLiteral(true);
+      const x = temp();
+      return t.logicalExpression('||', t.binaryExpression('===', t.assignmentExpression('=', x, v), t.nullLiteral()), t.binaryExpression('instanceof', x, R('Cons')));
     }
+    if (e.k !== 'prim' || !(e.op in ORDER || e.op === 'eq' || e.op === 'ne')) return undefined;
+    const { setup, values } = operands(e.args);
+    const [a, b] = values;
+    if (e.op === 'eq' || e.op === 'ne') {
+      // The same JS value is equal to itself. A number, Nil, a string or a symbol (symbols are
+      // interned) on either side settles it; else two objects are compared by the builtin's equality.
+      const atom = (x: Expr) => x.k === 'lit' && (x.value === null || typeof x.value === 'string' || x.value instanceof Sym);
+      const settled = e.args.some((x, i) => givesNumber(x) || is(values[i], 'number') || atom(x) || constantOf(x) === null);
+      const object = (x: t.Expression) => t.logicalExpression('&&', t.binaryExpression('===', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('!==', x, t.nullLiteral()));
+      if (settled) return withSetup(setup, t.binaryExpression(e.op === 'eq' ? '===' : '!==', a, b));
+      const equal = t.logicalExpression('||', t.binaryExpression('===', a, b), all([object(a), object(b), t.callExpression(R('valuesEqual'), [a, b])]));
+      return withSetup(setup, e.op === 'eq' ? equal : t.unaryExpression('!', equal));
+    }
+    const checks = numberChecks(e.args, values);
+    const compare = t.binaryExpression(ORDER[e.op]!, a, b);
+    return withSetup(setup, checks.length === 0 ? compare : t.conditionalExpression(all(checks), compare, bail()));
+  };
+  const test = (e: Expr): t.Expression => {
+    const c = condition(e);
+    if (c !== undefined) return c;
     const v = value(e);
     if (givesNumber(e)) return t.binaryExpression('!==', v, t.numericLiteral(0));
     const r = temp();
@@ -208,25 +256,22 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     const g = (e.fn as { name: Sym }).name;
     if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
     // Every standard name holds its standard value (checked on entry): g is that builtin.
-    // `list`, and `list?` of one value, are written out as the builtins do them.
+    // `list`, and `list?` of one value (see condition), are written out as the builtins do them.
     if (g.name === 'list') return e.args.reduceRight<t.Expression>((rest, a) => t.newExpression(R('Cons'), [value(a), rest, t.booleanLiteral(true)]), t.nullLiteral());
-    if (g.name === 'list?' && e.args.length === 1) {
-      const x = temp();
-      const isList = t.logicalExpression('||', t.binaryExpression('===', t.assignmentExpression('=', x, value(e.args[0])), t.nullLiteral()), t.binaryExpression('instanceof', x, R('Cons')));
-      return t.conditionalExpression(isList, t.numericLiteral(1), t.numericLiteral(0));
-    }
     if (EFFECT_FREE.has(g.name)) {
       const r = temp();
       const made = t.callExpression(R('callPlain'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);
       return t.conditionalExpression(t.binaryExpression('instanceof', t.assignmentExpression('=', r, made), R('VError')), bail(), r);
     }
     const args = [...e.args.map(value), t.binaryExpression('+', depth, t.numericLiteral(1))];
-    // Another global: its value's fast body (R.fastOf), when it has one taking these arguments
+    // Another global: its value's fast body (R.fastIn), when it has one taking these arguments
     // and the global that body's own calls stand for still holds it.
-    const callee = t.callExpression(R('fastOf'), [t.memberExpression(names.cell(g), t.identifier('v')), t.numericLiteral(e.args.length), depth]);
+    const callee = t.callExpression(R('fastIn'), [names.cell(g), t.numericLiteral(e.args.length), depth]);
     return t.callExpression(callee, args);
   };
   const value = (e: Expr): t.Expression => {
+    const c = condition(e);
+    if (c !== undefined) return t.conditionalExpression(c, t.numericLiteral(1), t.numericLiteral(0));
     switch (e.k) {
       case 'lit':
         return names.literal(e.value);
@@ -253,7 +298,7 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         return t.sequenceExpression([t.assignmentExpression('=', r, value(e.e)), t.conditionalExpression(isFunction, bail(), r)]);
       }
       case 'if':
-        return t.conditionalExpression(test(e.cond), value(e.then), value(e.else!));
+        return t.conditionalExpression(test(e.cond), sometimes(() => value(e.then)), sometimes(() => value(e.else!)));
       case 'call':
         return call(e);
       case 'native': {
@@ -264,7 +309,8 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         const walked =
           lambda !== undefined
             ? closure(lambda.params.map((p) => p.id), () => value(lambda.body))
-            : (operator(f, arity) ?? t.callExpression(R('fastOf'), [value(f), t.numericLiteral(arity), depth]));
+            : (operator(f, arity) ??
+              (f.k === 'global' ? t.callExpression(R('fastIn'), [names.cell(f.name), t.numericLiteral(arity), depth]) : t.callExpression(R('fastOf'), [value(f), t.numericLiteral(arity), depth])));
         return t.callExpression(R(WALKERS[e.name.name]), [walked, ...rest.map(value), depth]);
       }
       case 'prim':
@@ -276,39 +322,31 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   const prim = (e: Expr & { k: 'prim' }): t.Expression => {
     const { setup, values } = operands(e.args);
     const [a, b] = values;
-    const numbers = (extra: t.Expression[] = []) => [...e.args.flatMap((x, i) => (givesNumber(x) ? [] : [isNumber(values[i])])), ...extra];
     const guarded = (checks: t.Expression[], result: t.Expression) => withSetup(setup, checks.length === 0 ? result : t.conditionalExpression(all(checks), result, bail()));
     switch (e.op) {
       case 'head':
-      case 'tail':
-        return guarded([t.binaryExpression('instanceof', a, R('Cons'))], t.memberExpression(a, t.identifier(e.op)));
-      case 'cons':
+      case 'tail': {
+        const checks = is(a, 'cons') ? [] : [t.binaryExpression('instanceof', a, R('Cons'))];
+        learn(a, 'cons');
+        return guarded(checks, t.memberExpression(a, t.identifier(e.op)));
+      }
+      case 'cons': {
         // As the general code's inline `cons` makes it.
-        return guarded([t.logicalExpression('||', t.binaryExpression('===', b, t.nullLiteral()), t.binaryExpression('instanceof', b, R('Cons')))], t.newExpression(R('Cons'), [a, b, t.booleanLiteral(false)]));
-      case 'eq':
-      case 'ne': {
-        // The same JS value is equal to itself; a number, a string or Nil on either side settles it; else the builtin's equality.
-        const [yes, no] = e.op === 'eq' ? [1, 0] : [0, 1];
-        const primitive = (x: t.Expression) => t.logicalExpression('||', t.binaryExpression('!==', t.unaryExpression('typeof', x), t.stringLiteral('object')), t.binaryExpression('===', x, t.nullLiteral()));
-        const deep = t.conditionalExpression(t.callExpression(R('valuesEqual'), [a, b]), t.numericLiteral(yes), t.numericLiteral(no));
-        // Nil, a string or a symbol (symbols are interned) is equal only to itself as a JS value.
-        const atom = (x: Expr) => x.k === 'lit' && (x.value === null || typeof x.value === 'string' || x.value instanceof Sym);
-        const known = e.args.some((x) => givesNumber(x) || atom(x) || constantOf(x) === null);
-        const settled = known ? t.numericLiteral(no) : t.conditionalExpression(t.logicalExpression('||', primitive(a), primitive(b)), t.numericLiteral(no), deep);
-        return withSetup(setup, t.conditionalExpression(t.binaryExpression('===', a, b), t.numericLiteral(yes), settled));
+        const checks = is(b, 'list') ? [] : [t.logicalExpression('||', t.binaryExpression('===', b, t.nullLiteral()), t.binaryExpression('instanceof', b, R('Cons')))];
+        learn(b, 'list');
+        return guarded(checks, t.newExpression(R('Cons'), [a, b, t.booleanLiteral(false)]));
       }
       case 'div': {
         // Truncating division, exact for safe integers and a positive divisor (as the inline operator).
         const quotient = t.binaryExpression('+', t.binaryExpression('/', t.binaryExpression('-', a, t.binaryExpression('%', a, b)), b), t.numericLiteral(0));
-        return guarded(numbers([t.binaryExpression('>', b, t.numericLiteral(0))]), quotient);
+        return guarded([...numberChecks(e.args, values), t.binaryExpression('>', b, t.numericLiteral(0))], quotient);
       }
       default: {
-        if (e.op in ORDER) return guarded(numbers(), t.conditionalExpression(t.binaryExpression(ORDER[e.op]!, a, b), t.numericLiteral(1), t.numericLiteral(0)));
         const r = temp();
         // `+ 0` turns a product's -0 into 0: Valkyria integers have no -0.
         const result = e.op === 'mul' ? t.binaryExpression('+', r, t.numericLiteral(0)) : r;
         const safe = t.callExpression(R('isSafeInteger'), [t.assignmentExpression('=', r, t.binaryExpression(ARITHMETIC[e.op]!, a, b))]);
-        return guarded(numbers([safe]), result);
+        return guarded([...numberChecks(e.args, values), safe], result);
       }
     }
   };
@@ -317,7 +355,8 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     const outer = temps;
     temps = [];
     try {
-      const result = body();
+      // A walk may call it no times.
+      const result = sometimes(body);
       return t.arrowFunctionExpression([...params.map((p) => t.identifier(p)), depth], t.blockStatement([...declareTemps(temps), t.returnStatement(result)]));
     } finally {
       temps = outer;
@@ -328,11 +367,14 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     const op = f.k === 'global' ? (arity === 1 ? PRIMS1 : PRIMS).get(f.name.name) : undefined;
     if (op === undefined || op === 'neg') return undefined;
     const params = Array.from({ length: arity }, fresh);
-    return closure(params, () => prim({ k: 'prim', op, name: (f as { name: Sym }).name, args: params.map((name) => ({ k: 'js', name })) }));
+    return closure(params, () => value({ k: 'prim', op, name: (f as { name: Sym }).name, args: params.map((name) => ({ k: 'js', name })) }));
   };
   let looped = false;
   const tail = (e: Expr): t.Statement[] => {
-    if (e.k === 'if') return [t.ifStatement(test(e.cond), t.blockStatement(tail(e.then)), t.blockStatement(tail(e.else!)))];
+    if (e.k === 'if') {
+      const cond = test(e.cond);
+      return [t.ifStatement(cond, t.blockStatement(sometimes(() => tail(e.then))), t.blockStatement(sometimes(() => tail(e.else!))))];
+    }
     if (e.k === 'call' && (e.fn as { name: Sym }).name === self && e.args.length === fn.params.length) {
       looped = true;
       // Every argument is computed before any parameter changes.

@@ -30,7 +30,7 @@ type Fast1 = (x: Value, depth: number) => Value;
 type Fast2 = (x: Value, y: Value, depth: number) => Value;
 
 /** f's fast body, when f is a function with one taking n arguments and its own global still holds it. */
-function fastBody(f: Value, n: number): Code | undefined {
+function fastBody(f: Value | undefined, n: number): Code | undefined {
   return f instanceof Lambda && f.direct === n && f.fastSelf?.v === f ? f.fast : undefined;
 }
 
@@ -38,9 +38,14 @@ function fastBody(f: Value, n: number): Code | undefined {
  * f's fast body, as a fast body calls a global's value or walks with it: one
  * taking n arguments (see fastBody), with calls not nested too deep.
  */
-export function fastOf(f: Value, n: number, depth: number): Code {
+export function fastOf(f: Value | undefined, n: number, depth: number): Code {
   const body = depth < FAST_DEPTH ? fastBody(f, n) : undefined;
   return body ?? bail();
+}
+
+/** The fast body of global g's value, as a fast body calls it with n arguments: the one g keeps, or as fastOf finds it. */
+export function fastIn(g: Cell, n: number, depth: number): Code {
+  return g.fastArity === n && depth < FAST_DEPTH ? g.fast! : fastOf(g.v, n, depth);
 }
 
 /** c as a cell of the list being walked: anything else is left to the general code. */
@@ -115,6 +120,7 @@ export function walkFast(global: Frame, f: Value, n: number, walk: (fast: Code) 
   } catch (e) {
     if (e !== BAIL) throw e;
     (f as Lambda).fast = undefined;
+    (f as Lambda).fastSelf!.refreshFast();
     return undefined;
   }
 }

@@ -4,7 +4,7 @@
 // to cells: compiled code keeps the cell of each global it uses and reads it
 // at every use, which is what late binding (spec §5.4) asks for.
 
-import { isFunc, type Sym, type Value } from './values.js';
+import { isFunc, Lambda, type Code, type Sym, type Value } from './values.js';
 
 /** Never equal to any value: the `std` of a cell whose name has no standard binding. */
 const NO_STANDARD = Symbol('no standard binding') as unknown as Value;
@@ -17,6 +17,13 @@ const NO_STANDARD = Symbol('no standard binding') as unknown as Value;
 export class Cell {
   v: Value | undefined = undefined;
   std: Value | undefined = NO_STANDARD;
+  /**
+   * What a fast body calling this global runs (runtime/fast.ts, fastIn): the
+   * fast body of the lambda v holds, and how many arguments it takes, when that
+   * body's recursion goes through this very global; else none (-1).
+   */
+  fast: Code | undefined = undefined;
+  fastArity = -1;
   constructor(
     readonly name: Sym,
     /** Shared by the cells of one global frame. */
@@ -29,7 +36,16 @@ export class Cell {
     else if (v !== this.std && this.std !== NO_STANDARD) rebinds.count++;
     if (v !== this.v && (isFunc(v) || (this.v !== undefined && isFunc(this.v)))) functionRebinds.count++;
     this.v = v;
+    this.refreshFast();
     if (this.displaced() !== displaced) this.standards.displaced += displaced ? -1 : 1;
+  }
+
+  /** Brings `fast` in step with v, whose fast body (given before v is stored) can be taken away. */
+  refreshFast(): void {
+    const v = this.v;
+    const own = v instanceof Lambda && v.fastSelf === this && v.fast !== undefined;
+    this.fast = own ? v.fast : undefined;
+    this.fastArity = own ? v.direct : -1;
   }
 
   /** A name with a standard value that holds something else. */

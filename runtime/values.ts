@@ -9,7 +9,7 @@
 // List    -> Cons cells with a `quoted` flag (Q-expression vs S-expression).
 // The rest are small classes below.
 
-import type { Frame } from './frame.js';
+import type { Cell, Frame } from './frame.js';
 
 export type Num = number | bigint;
 export type Value = Num | string | null | Sym | Cons | Func | VError | Ref | HostValue;
@@ -181,7 +181,7 @@ export class Lambda {
    * call while the global its recursion goes through (`fastSelf`) holds this lambda.
    */
   fast: Code | undefined = undefined;
-  fastSelf: GlobalCell | undefined = undefined;
+  fastSelf: Cell | undefined = undefined;
   /** The last answers of runtime/suspends.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
   leafCheck?: { at: number; ok: boolean };
   cpsCheck?: { at: number; ok: boolean };
