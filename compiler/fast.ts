@@ -94,7 +94,8 @@ export function fastPlan(fn: Fn): FastPlan | null {
         if (!(e.name.name in WALKERS)) return false;
         const lambda = walkedLambda(e.args[0]);
         if (lambda === undefined) return e.args.every(ok);
-        if (lambda.rest !== null || lambda.params.some((p) => p.rebound === true)) return false;
+        const arity = e.name.name === 'foldl' ? 2 : 1;
+        if (lambda.rest !== null || lambda.params.length !== arity || lambda.params.some((p) => p.rebound === true)) return false;
         scopes.add(lambda.scope);
         return ok(lambda.body) && e.args.slice(1).every(ok);
       }
@@ -292,10 +293,11 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
       }
       case 'single': {
         // `{x}` calls x when it holds a function: that is left to the general code.
-        if (givesNumber(e.e)) return value(e.e);
+        const v = value(e.e);
+        if (givesNumber(e.e) || t.isLiteral(v) || is(v, 'list') || is(v, 'number')) return v;
         const r = temp();
         const isFunction = t.logicalExpression('||', t.binaryExpression('instanceof', r, R('Lambda')), t.binaryExpression('instanceof', r, R('Builtin')));
-        return t.sequenceExpression([t.assignmentExpression('=', r, value(e.e)), t.conditionalExpression(isFunction, bail(), r)]);
+        return t.sequenceExpression([t.assignmentExpression('=', r, v), t.conditionalExpression(isFunction, bail(), r)]);
       }
       case 'if':
         return t.conditionalExpression(test(e.cond), sometimes(() => value(e.then)), sometimes(() => value(e.else!)));
@@ -305,12 +307,11 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         standards.add(e.name);
         const [f, ...rest] = e.args;
         const lambda = walkedLambda(f);
+        if (lambda !== undefined) return loop(e.name.name, lambda, rest);
         const arity = e.name.name === 'foldl' ? 2 : 1;
         const walked =
-          lambda !== undefined
-            ? closure(lambda.params.map((p) => p.id), () => value(lambda.body))
-            : (operator(f, arity) ??
-              (f.k === 'global' ? t.callExpression(R('fastIn'), [names.cell(f.name), t.numericLiteral(arity), depth]) : t.callExpression(R('fastOf'), [value(f), t.numericLiteral(arity), depth])));
+          operator(f, arity) ??
+          (f.k === 'global' ? t.callExpression(R('fastIn'), [names.cell(f.name), t.numericLiteral(arity), depth]) : t.callExpression(R('fastOf'), [value(f), t.numericLiteral(arity), depth]));
         return t.callExpression(R(WALKERS[e.name.name]), [walked, ...rest.map(value), depth]);
       }
       case 'prim':
@@ -350,24 +351,57 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
       }
     }
   };
-  /** A function a walk calls, as a JS function of params and depth with temporaries of its own. */
-  const closure = (params: string[], body: () => t.Expression): t.ArrowFunctionExpression => {
+  /** A JS function of params whose statements `build` makes, with temporaries of its own; it may run any number of times. */
+  const arrow = (params: string[], build: () => t.Statement[]): t.ArrowFunctionExpression => {
     const outer = temps;
     temps = [];
     try {
-      // A walk may call it no times.
-      const result = sometimes(body);
-      return t.arrowFunctionExpression([...params.map((p) => t.identifier(p)), depth], t.blockStatement([...declareTemps(temps), t.returnStatement(result)]));
+      const statements = sometimes(build);
+      return t.arrowFunctionExpression(params.map((p) => t.identifier(p)), t.blockStatement([...declareTemps(temps), ...statements]));
     } finally {
       temps = outer;
     }
+  };
+  /**
+   * A walk with a lambda written at the call site, as the runtime's walk does it (runtime/fast.ts)
+   * with the lambda's body in the loop: a JS function called at once, as the loop needs statements.
+   */
+  const loop = (walker: string, lambda: Fn, rest: Expr[]): t.Expression => {
+    const args = rest.map(value);
+    const cell = t.identifier(fresh());
+    const element = t.identifier(lambda.params.at(-1)!.id);
+    const acc = walker === 'foldl' ? t.identifier(lambda.params[0].id) : undefined;
+    const out = t.identifier(fresh());
+    const walk = arrow([...(acc === undefined ? [] : [acc.name]), cell.name, depth.name], () => {
+      const step = sometimes((): t.Statement[] => {
+        const each = [
+          t.ifStatement(t.unaryExpression('!', t.binaryExpression('instanceof', cell, R('Cons'))), t.expressionStatement(bail())),
+          t.variableDeclaration('const', [t.variableDeclarator(element, t.memberExpression(cell, t.identifier('head')))]),
+        ];
+        const add = (v: t.Expression) => t.expressionStatement(t.callExpression(t.memberExpression(out, t.identifier('add')), [v]));
+        if (acc !== undefined) return [...each, t.expressionStatement(t.assignmentExpression('=', acc, value(lambda.body)))];
+        if (walker === 'map') return [...each, add(value(lambda.body))];
+        return [...each, t.ifStatement(test(lambda.body), add(element))];
+      });
+      const next = t.assignmentExpression('=', cell, t.memberExpression(cell, t.identifier('tail')));
+      const walked = t.forStatement(null, t.binaryExpression('!==', cell, t.nullLiteral()), next, t.blockStatement(step));
+      if (acc === undefined) {
+        const made = t.variableDeclaration('const', [t.variableDeclarator(out, t.newExpression(R('ListBuilder'), []))]);
+        return [made, walked, t.returnStatement(t.memberExpression(out, t.identifier('first')))];
+      }
+      // The last level's `{z}` calls a function value (spec §4.3).
+      const isFunction = t.logicalExpression('||', t.binaryExpression('instanceof', acc, R('Lambda')), t.binaryExpression('instanceof', acc, R('Builtin')));
+      return [walked, t.returnStatement(t.conditionalExpression(isFunction, bail(), acc))];
+    });
+    return t.callExpression(walk, [...args, t.binaryExpression('+', depth, t.numericLiteral(1))]);
   };
   /** A standard operator given to a walk (`foldl + 0 l`), as the JS function of its inline code. */
   const operator = (f: Expr, arity: number): t.ArrowFunctionExpression | undefined => {
     const op = f.k === 'global' ? (arity === 1 ? PRIMS1 : PRIMS).get(f.name.name) : undefined;
     if (op === undefined || op === 'neg') return undefined;
     const params = Array.from({ length: arity }, fresh);
-    return closure(params, () => value({ k: 'prim', op, name: (f as { name: Sym }).name, args: params.map((name) => ({ k: 'js', name })) }));
+    const js = params.map((name): Expr => ({ k: 'js', name }));
+    return arrow([...params, depth.name], () => [t.returnStatement(value({ k: 'prim', op, name: (f as { name: Sym }).name, args: js }))]);
   };
   let looped = false;
   const tail = (e: Expr): t.Statement[] => {

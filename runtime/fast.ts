@@ -53,8 +53,8 @@ function asCell(c: Value): Cons {
   return c instanceof Cons ? c : bail();
 }
 
-/** The Q-expression of the values in order, made front to back (its cells are not seen before it is whole). */
-class ListBuilder {
+/** The Q-expression of the values in order, made front to back (its cells are not seen before it is whole); a fast body's walks use it too. */
+export class ListBuilder {
   first: List = null;
   private last: Cons | null = null;
   add(v: Value): void {

@@ -64,12 +64,12 @@ export const numericProgramArb: fc.Arbitrary<string> = fc
 
 /** A list expression over the parameter l (and a number expression x). */
 function listArb(x: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc.oneof(fc.constantFrom('l', 'nil', '{1 2 3}', '{}', '(tail l)', '(join l {7})', '(list n x)', '(list)', '(map (\\ {e} {+ e n}) l)', '(filter (\\ {e} {> e x}) l)'), x.map((v) => `(cons ${v} l)`));
+  return fc.oneof(fc.constantFrom('l', 'nil', '{1 2 3}', '{}', '(tail l)', '(join l {7})', '(list n x)', '(list)', '(map (\\ {e} {+ e n}) l)', '(filter (\\ {e} {> e x}) l)', '(map (\\ {e f} {+ e f}) l)'), x.map((v) => `(cons ${v} l)`));
 }
 
 /** A number expression that may take apart the list l. */
 const listNumberArb = (depth: number) =>
-  treeArb(fc.oneof(fc.constantFrom('n', 'x', '(head l)', '(== l nil)', '(== l {1 2 3})', '(!= (tail l) nil)', '(len l)', '(list? l)', '(foldl + n l)'), literalArb), depth);
+  treeArb(fc.oneof(fc.constantFrom('n', 'x', '(head l)', '(== l nil)', '(== l {1 2 3})', '(!= (tail l) nil)', '(len l)', '(list? l)', '(foldl + n l)', '(foldl (\\ {a e} {if (> e a) {e} {a}}) x l)', '(foldl (\\ {e} {e}) n l)'), literalArb), depth);
 
 /** Functions `name n l x` over a list, each calling itself, the other one or `p0` (bound later, if at all) with n - 1. */
 const listFunctionArb = (name: string, other: string) =>
