@@ -125,6 +125,8 @@ export class Emitter {
   private readonly cps = new CpsTranslator(this);
   /** Fast bodies and their flags (compiler/fast.ts), declared in the instantiate function. */
   private readonly fastBodies: t.Statement[] = [];
+  /** The functions building compiled scopes' frames (frameMaker), declared in the instantiate function. */
+  private readonly frameMakers = new Map<string, t.FunctionDeclaration>();
 
   /** A runtime export, as the module constant it is bound to. */
   runtime(name: string): t.Identifier {
@@ -186,9 +188,35 @@ export class Emitter {
       return rcall('sync', t.nullLiteral(), this.frame(scope.parent), ...pairs);
     }
     const vars = [...scope.vars.values()];
-    const names = this.scopeNames(scope, vars.map((v) => v.name));
-    const made = rcall('makeFrame', this.frame(scope.parent), id(`${scope.envId}_bound`), names, t.arrayExpression(vars.map((v) => id(v.id))));
+    const parent = this.localFrame(scope.parent) ? [this.frame(scope.parent)] : [];
+    const made = t.callExpression(this.frameMaker(scope, vars, parent.length > 0), [...parent, id(`${scope.envId}_bound`), ...vars.map((v) => id(v.id))]);
     return t.assignmentExpression('??=', id(scope.envId), made);
+  }
+
+  /** Whether the frame of scope is built from a compiled function's variables, which only code inside it sees. */
+  private localFrame(scope: Scope | null): boolean {
+    return scope !== null && scope.kind !== 'top' && (scope.kind === 'fn' || this.localFrame(scope.parent));
+  }
+
+  /**
+   * The function that builds a compiled scope's frame from its variables (and the
+   * frame around it, when that is local too), declared once in the instantiate
+   * function: every place frame-reflective code may run can build the frame.
+   */
+  private frameMaker(scope: FnScope, vars: Var[], takesParent: boolean): t.Identifier {
+    const name = `${scope.envId}_frame`;
+    if (!this.frameMakers.has(name)) {
+      const [parent, bound] = [id('parent'), id('bound')];
+      const names = this.scopeNames(scope, vars.map((v) => v.name));
+      const made = rcall('makeFrame', takesParent ? parent : this.frame(scope.parent), bound, names, t.arrayExpression(vars.map((v) => id(v.id))));
+      const params = [
+        ...(takesParent ? [this.types.declare(parent, 'Frame')] : []),
+        this.types.declare(bound, 'number | undefined'),
+        ...vars.map((v) => this.types.declare(id(v.id), 'Value | undefined')),
+      ];
+      this.frameMakers.set(name, this.types.returns(t.functionDeclaration(id(name), params, t.blockStatement([t.returnStatement(made)])), 'Frame'));
+    }
+    return id(name);
   }
 
   /** A module constant listing a scope's names, in the order its frame is built. */
@@ -851,6 +879,7 @@ export class Emitter {
     );
     const moduleBody: t.Statement[] = [
       ...this.fastBodies,
+      ...this.frameMakers.values(),
       t.variableDeclaration('const', [t.variableDeclarator(id('C'), id('$calls')), ...cellDecls]),
       t.returnStatement(t.arrayExpression(thunks)),
     ];

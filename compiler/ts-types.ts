@@ -22,6 +22,8 @@ const TYPES = {
   'Frame | null': () => t.tsUnionType([runtime('Frame'), t.tsNullKeyword()]),
   'Sym[]': () => t.tsArrayType(runtime('Sym')),
   number: () => t.tsNumberKeyword(),
+  // How many of a scope's parameters partial application bound (none when undefined).
+  'number | undefined': () => t.tsUnionType([t.tsNumberKeyword(), t.tsUndefinedKeyword()]),
   void: () => t.tsVoidKeyword(),
   'Array<() => Value>': () =>
     t.tsTypeReference(t.identifier('Array'), t.tsTypeParameterInstantiation([t.tsFunctionType(null, [], t.tsTypeAnnotation(runtime('Value')))])),
