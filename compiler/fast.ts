@@ -257,8 +257,18 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     const g = (e.fn as { name: Sym }).name;
     if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
     // Every standard name holds its standard value (checked on entry): g is that builtin.
-    // `list`, and `list?` of one value (see condition), are written out as the builtins do them.
+    // `list`, `str`, `join` of two lists and `list?` of one value (see condition) are made as the builtins make them.
     if (g.name === 'list') return e.args.reduceRight<t.Expression>((rest, a) => t.newExpression(R('Cons'), [value(a), rest, t.booleanLiteral(true)]), t.nullLiteral());
+    if (g.name === 'str') {
+      // Of strings and numbers (whose display is JS's), JS concatenation; anything else is the builtin's.
+      const { setup, values } = operands(e.args);
+      const checks = values.flatMap((v, i) =>
+        t.isStringLiteral(v) || givesNumber(e.args[i]) || is(v, 'number') ? [] : [t.logicalExpression('||', t.binaryExpression('===', t.unaryExpression('typeof', v), t.stringLiteral('string')), isNumber(v))],
+      );
+      const joined = values.reduce<t.Expression>((a, b) => t.binaryExpression('+', a, b), t.stringLiteral(''));
+      return withSetup(setup, checks.length === 0 ? joined : t.conditionalExpression(all(checks), joined, bail()));
+    }
+    if (g.name === 'join' && e.args.length === 2) return t.callExpression(R('join2'), e.args.map(value));
     if (EFFECT_FREE.has(g.name)) {
       const r = temp();
       const made = t.callExpression(R('callPlain'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);

@@ -65,6 +65,26 @@ export class ListBuilder {
   }
 }
 
+/**
+ * `join x y` of two lists, as the builtin makes it: x's elements in new cells of
+ * x's kind in front of y, which is shared; Nil and y give y. Other arguments
+ * are left to the general code.
+ */
+export function join2(x: Value, y: Value): Value {
+  if (!(y === null || y instanceof Cons)) return bail();
+  if (x === null) return y;
+  if (!(x instanceof Cons)) return bail();
+  const first = new Cons(x.head, null, x.quoted);
+  let last = first;
+  for (let c = x.tail; c !== null; c = c.tail) {
+    const cell = new Cons(c.head, null, x.quoted);
+    last.tail = cell;
+    last = cell;
+  }
+  last.tail = y;
+  return first;
+}
+
 // The prelude's walkers, given the fast body of their function (or a lambda's code, compiler/fast.ts).
 
 /** `map f l`: f on each element. */

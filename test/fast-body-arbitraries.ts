@@ -69,7 +69,7 @@ function listArb(x: fc.Arbitrary<string>): fc.Arbitrary<string> {
 
 /** A number expression that may take apart the list l. */
 const listNumberArb = (depth: number) =>
-  treeArb(fc.oneof(fc.constantFrom('n', 'x', '(head l)', '(== l nil)', '(== l {1 2 3})', '(!= (tail l) nil)', '(len l)', '(list? l)', '(foldl + n l)', '(foldl (\\ {a e} {if (> e a) {e} {a}}) x l)', '(foldl (\\ {e} {e}) n l)'), literalArb), depth);
+  treeArb(fc.oneof(fc.constantFrom('n', 'x', '(head l)', '(== l nil)', '(== l {1 2 3})', '(!= (tail l) nil)', '(len l)', '(list? l)', '(foldl + n l)', '(foldl (\\ {a e} {if (> e a) {e} {a}}) x l)', '(foldl (\\ {e} {e}) n l)', '(len (str n x l))', '(len (join l (list x)))'), literalArb), depth);
 
 /** Functions `name n l x` over a list, each calling itself, the other one or `p0` (bound later, if at all) with n - 1. */
 const listFunctionArb = (name: string, other: string) =>
