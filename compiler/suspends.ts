@@ -13,7 +13,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinKinds } from '../runtime/builtins/index.js';
+import { builtinKinds, EFFECT_FREE } from '../runtime/builtins/index.js';
 import { NATIVE_HELPERS } from '../runtime/natives.js';
 import { STDLIB_DIR } from '../runtime/session.js';
 import type { Sym } from '../runtime/values.js';
@@ -155,8 +155,9 @@ export function guardedParams(fn: Fn, self: Sym, suspends: Suspends): { position
   if (!selfCallsPass(fn.body, NONE, self, positions, safe) || !returnsNonFunction(fn.body, NONE, safe)) return undefined;
   // The recursion is checked apart (the global must hold this very lambda): not among the calls.
   out.calls.delete(self);
-  // What strict operations give is no function only while they are the standard ones.
+  // What strict operations and builtins without effects give is no function only while they are the standard ones.
   for (const op of out.prims) out.guards.add(op);
+  for (const name of out.calls) if (EFFECT_FREE.has(name.name)) out.guards.add(name);
   return { positions, self, callees: out };
 }
 
@@ -176,8 +177,9 @@ function notAFunction(e: Expr, known: ReadonlySet<Var>, guarded: ReadonlySet<Var
     case 'local':
       return guarded.has(e.v) || known.has(e.v);
     case 'call':
-      // Fewer arguments would give a partial application, a function.
-      return e.fn.k === 'global' && e.fn.name === self && e.args.length === arity;
+      // Fewer arguments would give a partial application, a function. The builtins
+      // without effects give data (strings, numbers, lists, Errors), while they are the standard ones.
+      return e.fn.k === 'global' && ((e.fn.name === self && e.args.length === arity) || EFFECT_FREE.has(e.fn.name.name));
     case 'single':
       return notAFunction(e.e, known, guarded, self, arity);
     case 'guarded':
