@@ -51,8 +51,15 @@ const PRELUDE_CONSTANTS: ReadonlyMap<string, null | number> = new Map([
   ['false', 0],
 ]);
 
-/** The prelude's list walkers a fast body may call, as the runtime's walks of fast bodies (runtime/fast.ts). */
-const WALKERS: Readonly<Record<string, string>> = { map: 'fastMap', filter: 'fastFilter', foldl: 'fastFoldl' };
+/**
+ * The prelude's list walkers a fast body may call: the runtime's walk of a fast body
+ * (runtime/fast.ts), and how many arguments the function walked with takes.
+ */
+const WALKERS: Readonly<Record<string, { readonly walk: string; readonly arity: number }>> = {
+  map: { walk: 'fastMap', arity: 1 },
+  filter: { walk: 'fastFilter', arity: 1 },
+  foldl: { walk: 'fastFoldl', arity: 2 },
+};
 
 const constantOf = (e: Expr): null | number | undefined => (e.k === 'global' ? PRELUDE_CONSTANTS.get(e.name.name) : undefined);
 
@@ -94,8 +101,7 @@ export function fastPlan(fn: Fn): FastPlan | null {
         if (!(e.name.name in WALKERS)) return false;
         const lambda = walkedLambda(e.args[0]);
         if (lambda === undefined) return e.args.every(ok);
-        const arity = e.name.name === 'foldl' ? 2 : 1;
-        if (lambda.rest !== null || lambda.params.length !== arity || lambda.params.some((p) => p.rebound === true)) return false;
+        if (lambda.rest !== null || lambda.params.length !== WALKERS[e.name.name].arity || lambda.params.some((p) => p.rebound === true)) return false;
         scopes.add(lambda.scope);
         return ok(lambda.body) && e.args.slice(1).every(ok);
       }
@@ -318,11 +324,11 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
         const [f, ...rest] = e.args;
         const lambda = walkedLambda(f);
         if (lambda !== undefined) return loop(e.name.name, lambda, rest);
-        const arity = e.name.name === 'foldl' ? 2 : 1;
+        const { walk, arity } = WALKERS[e.name.name];
         const walked =
           operator(f, arity) ??
           (f.k === 'global' ? t.callExpression(R('fastIn'), [names.cell(f.name), t.numericLiteral(arity), depth]) : t.callExpression(R('fastOf'), [value(f), t.numericLiteral(arity), depth]));
-        return t.callExpression(R(WALKERS[e.name.name]), [walked, ...rest.map(value), depth]);
+        return t.callExpression(R(walk), [walked, ...rest.map(value), depth]);
       }
       case 'prim':
         return prim(e);

@@ -53,15 +53,26 @@ function asCell(c: Value): Cons {
   return c instanceof Cons ? c : bail();
 }
 
-/** The Q-expression of the values in order, made front to back (its cells are not seen before it is whole); a fast body's walks use it too. */
+/**
+ * A list of the values in order, made front to back (its cells are not seen
+ * before it is whole): a Q-expression unless told otherwise. A fast body's
+ * walks use it too.
+ */
 export class ListBuilder {
   first: List = null;
   private last: Cons | null = null;
+  constructor(private readonly quoted = true) {}
   add(v: Value): void {
-    const cell = new Cons(v, null, true);
+    const cell = new Cons(v, null, this.quoted);
     if (this.last === null) this.first = cell;
     else this.last.tail = cell;
     this.last = cell;
+  }
+  /** The list, with `tail` shared after the values added. */
+  endWith(tail: List): List {
+    if (this.last === null) return tail;
+    this.last.tail = tail;
+    return this.first;
   }
 }
 
@@ -71,18 +82,10 @@ export class ListBuilder {
  * are left to the general code.
  */
 export function join2(x: Value, y: Value): Value {
-  if (!(y === null || y instanceof Cons)) return bail();
-  if (x === null) return y;
-  if (!(x instanceof Cons)) return bail();
-  const first = new Cons(x.head, null, x.quoted);
-  let last = first;
-  for (let c = x.tail; c !== null; c = c.tail) {
-    const cell = new Cons(c.head, null, x.quoted);
-    last.tail = cell;
-    last = cell;
-  }
-  last.tail = y;
-  return first;
+  if (!(y === null || y instanceof Cons) || !(x === null || x instanceof Cons)) return bail();
+  const out = new ListBuilder(x?.quoted);
+  for (let c: List = x; c !== null; c = c.tail) out.add(c.head);
+  return out.endWith(y);
 }
 
 // The prelude's walkers, given the fast body of their function (or a lambda's code, compiler/fast.ts).
