@@ -55,7 +55,7 @@ export class CpsTranslator {
    * The continuation-passing code of fn (a function expression), `null` when its
    * body cannot suspend, or undefined when it has a construct without such a form.
    */
-  fn(fn: Fn, cx: FnCx, params: t.Identifier[], prologue: t.Statement[], kind: 'lambda' | 'shift body' = 'lambda'): t.Expression | undefined {
+  fn(fn: Fn, cx: FnCx, params: t.Identifier[], prologue: t.Statement[], kind: 'lambda' | 'shift body' = 'lambda', entry?: (cx: FnCx) => t.Statement[]): t.Expression | undefined {
     if (kind === 'lambda' && !this.em.maySuspend(fn.body)) return t.nullLiteral();
     let body: t.Statement[];
     const outer = this.looping;
@@ -68,7 +68,9 @@ export class CpsTranslator {
     } finally {
       this.looping = outer;
     }
-    const decls = this.em.tempDeclarations(cx.temps);
+    // What comes before the call is counted: the entry to a fast body (see Emitter.fastEntry).
+    const before = entry?.(cx) ?? [];
+    const decls = [...this.em.tempDeclarations(cx.temps), ...before];
     // A shift body is not a call (`stack-depth` does not count it): it is called with owed -1.
     if (kind === 'lambda') decls.push(t.expressionStatement(t.updateExpression('++', t.memberExpression(id('C'), id('depth')))));
     let inner = [...prologue, ...body];
@@ -332,8 +334,22 @@ export class CpsTranslator {
         // A reset inside continuation-passing code: its body runs to its answer, which goes on as a value.
         const body = this.thunk(e.body, cx);
         if (body === undefined) return this.cps({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx, c);
-        const [k, owed] = this.continuation(c, cx);
-        return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kreset'), [k, owed, body]), e.loc))];
+        const fast = this.em.fastReset(e.body, cx);
+        const [kMade, owed] = this.continuation(c, cx);
+        if (fast === undefined) return [t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kreset'), [kMade, owed, body]), e.loc))];
+        // The reset's fast body (Emitter.fastReset), whose value goes on as kreset hands it on.
+        const [k, v] = [this.fresh('$k'), this.fresh('$v')];
+        return [
+          t.variableDeclaration('const', [t.variableDeclarator(k, kMade), t.variableDeclarator(v, this.em.at(fast, e.loc))]),
+          t.ifStatement(
+            t.binaryExpression('!==', v, this.em.runtime('BAIL')),
+            t.blockStatement([
+              t.expressionStatement(t.assignmentExpression('-=', t.memberExpression(id('C'), id('depth')), owed)),
+              t.returnStatement(t.callExpression(this.em.runtime('kret'), [k, v])),
+            ]),
+          ),
+          t.returnStatement(this.em.at(t.callExpression(this.em.runtime('kreset'), [k, owed, body]), e.loc)),
+        ];
       }
       case 'shift': {
         const [k, owed] = this.continuation(c, cx);

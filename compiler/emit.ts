@@ -23,7 +23,7 @@ import { Sym, VError, type Value } from '../runtime/values.js';
 import { isIdentifierName, planExports, type PlannedExport } from './exports.js';
 import type { DataRef, Expr, Fn, FnScope, Loc, Program, Scope, Target, Var } from './ir.js';
 import { CpsTranslator } from './cps.js';
-import { fastFunction, fastPlan, type FastPlan } from './fast.js';
+import { fastFunction, fastPlan, fastReset, fastSource, type FastNames, type FastPlan, type FastSource } from './fast.js';
 import { callsNothing, emptyCallees, guardedParams, leafCalls, noCalls, programStatus, type Callees, type Suspends } from './suspends.js';
 import { Annotations, type EmitTarget } from './ts-types.js';
 
@@ -123,6 +123,8 @@ export class Emitter {
   }
 
   private readonly cps = new CpsTranslator(this);
+  /** The fast bodies of resets, by the reset's body (see fastReset). */
+  private readonly fastResets = new Map<Expr, string>();
   /** Fast bodies and their flags (compiler/fast.ts), declared in the instantiate function. */
   private readonly fastBodies: t.Statement[] = [];
   /** The functions building compiled scopes' frames (frameMaker), declared in the instantiate function. */
@@ -327,7 +329,12 @@ export class Emitter {
       case 'reset': {
         // The body runs as continuation-passing code, the prompt being its trampoline.
         const body = this.cps.thunk(e.body, cx);
-        return body === undefined ? this.expr({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx) : this.at(rcall('reset', body), e.loc);
+        if (body === undefined) return this.expr({ k: 'evalData', ref: e.source, asCode: false, loc: e.loc }, cx);
+        const general = this.at(rcall('reset', body), e.loc);
+        const fast = this.fastReset(e.body, cx);
+        if (fast === undefined) return general;
+        const r = this.temp(cx);
+        return t.conditionalExpression(t.binaryExpression('!==', assign(r, this.at(fast, e.loc)), R('BAIL')), id(r), general);
       }
       case 'async': {
         // The body runs as continuation-passing code, as the whole of a new fiber: it goes on
@@ -574,10 +581,12 @@ export class Emitter {
     const bodyStmts = this.tail(fn.body, cx);
     const frameDecls = this.frameDeclarations(fn);
     const decls: t.Statement[] = [];
-    const fast = this.options.target === 'ts' ? null : fastPlan(fn);
+    const fast = this.options.target === 'ts' ? null : fastPlan(fn, this.suspends);
+    const direct = fast !== null && fast.direct;
     const fastName = `${codeName}_fast`;
+    if (direct) this.declareFast(fastSource(fn), fast, fastName);
     // Its own temporary: the entry check comes before the body's.
-    const entry = fast === null ? [] : this.fastEntry(fn, fast, codeName, fastName, this.temp(cx), cx.selfLooped);
+    const entry = direct ? this.fastEntry(fn, codeName, fastName, this.temp(cx), cx.selfLooped, false) : [];
     decls.push(
       ...this.tempDeclarations(cx.temps),
       ...entry,
@@ -598,7 +607,10 @@ export class Emitter {
     params.push(this.types.declare(id(`${fn.scope.envId}_bound`), 'number', true));
     const code = this.types.returns(t.functionExpression(id(codeName), params, t.blockStatement([...decls, ...body])), 'Value');
     const assumes = emptyCallees();
-    const cps = this.cpsCode(fn, 'lambda', codeName, assumes);
+    // Continuation-passing code enters the fast body too: a call that turns out not to
+    // suspend (an await of a completed handle) then runs as direct JavaScript.
+    const cpsEntry = !direct ? undefined : (kcx: FnCx) => this.fastEntry(fn, `${codeName}_k`, fastName, this.temp(kcx), kcx.selfLooped, true);
+    const cps = this.cpsCode(fn, 'lambda', codeName, assumes, cpsEntry);
     // Only a lambda that may suspend (it has continuation-passing code) can have guarded parameters.
     const guarded = cps !== undefined && !t.isNullLiteral(cps) && fn.self?.kind === 'global' ? guardedParams(fn, fn.self.name, this.suspends) : undefined;
     const made = this.at(
@@ -619,50 +631,119 @@ export class Emitter {
       ),
       fn.loc,
     );
+    if (fast === null) return made;
+    // A reset whose work is fast bodies runs this one's continuation-passing fast body.
+    const kfastName = `${codeName}_kfast`;
+    if (fast.cps) this.fastBodies.push(fastFunction(fastSource(fn), fast, kfastName, this.fastNames(), true));
     // Other fast bodies call this one's through the lambda.
-    return fast === null ? made : rcall('withFast', made, id(fastName), this.cell((fn.self as { name: Sym }).name));
+    return rcall('withFast', made, direct ? id(fastName) : id('undefined'), this.cell((fn.self as { name: Sym }).name), ...(fast.cps ? [id(kfastName)] : []));
   }
 
-  /**
-   * The entry to fn's fast body (compiler/fast.ts), which goes in the instantiate function:
-   * taken when every standard name holds its standard value (its operators among them)
-   * and the global the recursion goes through holds this very code; a bail goes on with
-   * the general code.
-   */
-  private fastEntry(fn: Fn, plan: FastPlan, codeName: string, name: string, self: string, looped: boolean): t.Statement[] {
-    const off = `${name}_off`;
-    const names = {
+  /** What fast bodies refer to outside themselves (compiler/fast.ts). */
+  private fastNames(): FastNames {
+    return {
       runtime: R,
       cell: (s: Sym) => this.cell(s),
       data: (ref: DataRef) => this.dataRef(ref),
       literal: (v: unknown) => this.literal(v as Value),
     };
-    this.fastBodies.push(fastFunction(fn, plan, name, names), t.variableDeclaration('let', [t.variableDeclarator(id(off), t.booleanLiteral(false))]));
+  }
+
+  /**
+   * A literal `(async-reset {body})` whose body is work fast bodies do: its
+   * continuation-passing fast body, run to the reset's value where every
+   * standard name holds its standard value, by a function declared in the
+   * instantiate function; this is the call of it, which gives BAIL when the
+   * fast body gives up (the reset then runs as the general code has it). That
+   * function gives up for good once its fast body has bailed.
+   */
+  fastReset(body: Expr, cx: FnCx): t.Expression | undefined {
+    if (this.options.target === 'ts') return undefined;
+    const found = fastReset(body, cx.scope, this.suspends);
+    if (found === undefined) return undefined;
+    const call = (name: string) => t.callExpression(id(name), found.reads.map((r) => this.expr(r, cx)));
+    // The direct and the continuation-passing code of one reset share its fast body.
+    const made = this.fastResets.get(body);
+    if (made !== undefined) return this.fastResetCall(call(made), cx);
+    const name = `r${this.nextTemp++}`;
+    this.fastResets.set(body, name);
+    const off = id(`${name}_off`);
+    const kfast = id(`${name}_kfast`);
+    const params = found.source.params.map((p) => id(p.id));
+    const e = id('e');
+    const gaveUp = [t.expressionStatement(t.assignmentExpression('=', off, t.booleanLiteral(true))), t.returnStatement(R('BAIL'))];
+    const run = t.functionDeclaration(id(name), params, t.blockStatement([
+      t.ifStatement(t.logicalExpression('||', off, t.unaryExpression('!', t.memberExpression(id('G'), id('standardsHeld')))), t.returnStatement(R('BAIL'))),
+      t.tryStatement(
+        t.blockStatement([t.returnStatement(t.callExpression(kfast, [...params, R('answer'), t.numericLiteral(0)]))]),
+        t.catchClause(e, t.blockStatement([t.expressionStatement(rcall('bailed', e)), ...gaveUp])),
+      ),
+    ]));
+    this.fastBodies.push(
+      fastFunction(found.source, found.plan, kfast.name, this.fastNames(), true),
+      t.variableDeclaration('let', [t.variableDeclarator(off, t.booleanLiteral(false))]),
+      run,
+    );
+    return this.fastResetCall(call(name), cx);
+  }
+
+  /** The call of a reset's fast body, made only while its scope has no frame, which could hold other bindings of the names the body reads. */
+  private fastResetCall(call: t.Expression, cx: FnCx): t.Expression {
+    if (cx.scope === null) return call;
+    return t.conditionalExpression(t.binaryExpression('===', id(cx.scope.envId), t.nullLiteral()), call, R('BAIL'));
+  }
+
+  /**
+   * Declares fn's fast body (compiler/fast.ts) in the instantiate function, with the
+   * flag that turns it off once it has bailed.
+   */
+  private declareFast(fn: FastSource, plan: FastPlan, name: string): void {
+    this.fastBodies.push(fastFunction(fn, plan, name, this.fastNames()), t.variableDeclaration('let', [t.variableDeclarator(id(`${name}_off`), t.booleanLiteral(false))]));
+  }
+
+  /**
+   * The entry to fn's fast body from its direct code (`cps` false) or its
+   * continuation-passing code: taken when every standard name holds its
+   * standard value (its operators among them) and the global the recursion
+   * goes through holds this very code; the fast body's value is returned, or
+   * handed to the continuation. A bail goes on with the general code.
+   */
+  private fastEntry(fn: Fn, codeName: string, name: string, self: string, looped: boolean, cps: boolean): t.Statement[] {
+    const off = id(`${name}_off`);
     const args = fn.params.map((p) => id(looped ? `${p.id}_next` : p.id));
     const selfCell = this.cell((fn.self as { name: Sym }).name);
     const checks: t.Expression[] = [
-      t.unaryExpression('!', id(off)),
+      t.unaryExpression('!', off),
       t.binaryExpression('===', t.memberExpression(t.memberExpression(selfCell, id('standards')), id('displaced')), t.numericLiteral(0)),
       t.binaryExpression('instanceof', assign(self, t.memberExpression(selfCell, id('v'))), R('Lambda')),
-      t.binaryExpression('===', t.memberExpression(id(self), id('code')), id(codeName)),
+      t.binaryExpression('===', t.memberExpression(id(self), id(cps ? 'cps' : 'code')), id(codeName)),
     ];
     const e = id('e');
     const bailed = t.catchClause(e, t.blockStatement([
       t.ifStatement(t.binaryExpression('!==', e, R('BAIL')), t.throwStatement(e)),
-      t.expressionStatement(t.assignmentExpression('=', id(off), t.booleanLiteral(true))),
+      t.expressionStatement(t.assignmentExpression('=', off, t.booleanLiteral(true))),
     ]));
-    const run = t.tryStatement(t.blockStatement([t.returnStatement(t.callExpression(id(name), [...args, t.numericLiteral(0)]))]), bailed);
-    return [t.ifStatement(checks.reduce((a, b) => t.logicalExpression('&&', a, b)), t.blockStatement([run]))];
+    const value = t.callExpression(id(name), [...args, t.numericLiteral(0)]);
+    // In continuation-passing code the value goes on to the continuation, and the call
+    // counted by the caller's owed ends there (as a plain builtin's does, runtime/cps.ts).
+    const handOn = (v: t.Expression) => [
+      t.expressionStatement(t.assignmentExpression('-=', t.memberExpression(id('C'), id('depth')), id('$owed'))),
+      t.returnStatement(rcall('kret', id('$kk'), v)),
+    ];
+    const run = cps
+      ? [t.tryStatement(t.blockStatement([t.expressionStatement(assign(self, value))]), bailed), t.ifStatement(t.unaryExpression('!', off), t.blockStatement(handOn(id(self))))]
+      : [t.tryStatement(t.blockStatement([t.returnStatement(value)]), bailed)];
+    return [t.ifStatement(checks.reduce((a, b) => t.logicalExpression('&&', a, b)), t.blockStatement(run))];
   }
 
   /**
    * The lambda's continuation-passing code, for running under a reset (compiler/cps.ts);
    * `undefined` leaves it to run as data there. The TypeScript target leaves it out.
    */
-  cpsCode(fn: Fn, kind: 'lambda' | 'shift body', codeName = `f${this.nextTemp++}`, assumes: Callees | null = null): t.Expression | undefined {
+  cpsCode(fn: Fn, kind: 'lambda' | 'shift body', codeName = `f${this.nextTemp++}`, assumes: Callees | null = null, entry?: (cx: FnCx) => t.Statement[]): t.Expression | undefined {
     if (fn.rest !== null || this.options.target === 'ts') return undefined;
     const params = [...fn.params.map((v) => id(v.id)), id(`${fn.scope.envId}_bound`)];
-    return this.cps.fn(fn, new FnCx(fn.scope, fn, codeName, assumes), params, this.frameDeclarations(fn), kind);
+    return this.cps.fn(fn, new FnCx(fn.scope, fn, codeName, assumes), params, this.frameDeclarations(fn), kind, entry);
   }
 
   /**

@@ -23,10 +23,21 @@ import * as t from '@babel/types';
 import { EFFECT_FREE } from '../runtime/builtins/index.js';
 import { PRIMS, PRIMS1 } from './analyze.js';
 import { Sym } from '../runtime/values.js';
-import type { DataRef, Expr, Fn, PrimOp } from './ir.js';
+import { children, type DataRef, type Expr, type Fn, type FnScope, type PrimOp, type Var } from './ir.js';
+import type { Suspends } from './suspends.js';
 
 /** What a function's fast body rests on. */
 export interface FastPlan {
+  /** Whether it has a direct fast body: it makes no shift. */
+  readonly direct: boolean;
+  /**
+   * Whether it has a continuation-passing fast body, `(...params, k, depth)`: it may
+   * suspend (it shifts, or calls what may). A reset whose body is such work
+   * runs it with a continuation that gives the reset's value.
+   */
+  readonly cps: boolean;
+  /** What planned it, which knows which of its parts may suspend. */
+  readonly check: FastChecker;
   /**
    * Whether the body is integer arithmetic alone: number literals, its parameters,
    * arithmetic and comparison, `if`, and calls of itself. Its parameters are then
@@ -64,19 +75,43 @@ const WALKERS: Readonly<Record<string, { readonly walk: string; readonly arity: 
 const constantOf = (e: Expr): null | number | undefined => (e.k === 'global' ? PRELUDE_CONSTANTS.get(e.name.name) : undefined);
 
 
+/** The calls a fast body makes of builtins it writes out in place (see fastFunction's `call`). */
+const IN_PLACE = new Set(['list', 'str', 'join', 'list?', 'aio/await']);
+
 /**
- * The plan for fn's fast body, or null when its body does anything but the
- * standard operators on its parameters, literals and globals' values, `if`
- * with both branches, and calls of globals with a fixed number of arguments.
+ * Which parts of a body a fast body can do, and which of them may suspend: a
+ * shift, or a call of a global the compiler takes for one that may (`suspends`),
+ * which continuation-passing fast bodies call with a continuation.
  */
-export function fastPlan(fn: Fn): FastPlan | null {
-  if (fn.rest !== null || fn.self?.kind !== 'global' || fn.params.some((p) => p.rebound === true)) return null;
-  // A frame around the lambda could bind an operator's name; only the global frame is outside.
-  for (let s = fn.scope.parent; s.kind !== 'top'; s = s.parent) if (s.kind === 'fn') return null;
-  const self = fn.self.name;
-  // The lambdas the body passes to a walker, whose parameters it may use too.
-  const scopes = new Set([fn.scope]);
-  const ok = (e: Expr): boolean => {
+export class FastChecker {
+  /** The scopes whose parameters the code may use: the function's, and those of lambdas it walks with. */
+  readonly scopes = new Set<FnScope>();
+  /** The continuations of the shifts met, which may only be called, with one argument. */
+  private readonly conts = new Set<Var>();
+  /** A local read for each parameter the code uses (a reset's body passes them in). */
+  readonly locals = new Map<Var, Expr>();
+  shifts = false;
+
+  constructor(
+    private readonly self: Sym | null,
+    private readonly arity: number,
+    private readonly suspends: Suspends,
+  ) {}
+
+  /** Whether e is a call the continuation-passing fast body makes with a continuation. */
+  suspendingCall(e: Expr): boolean {
+    if (e.k === 'single') return e.e.k === 'global' && this.suspends(e.e.name);
+    return e.k === 'call' && e.fn.k === 'global' && !IN_PLACE.has(e.fn.name.name) && this.suspends(e.fn.name);
+  }
+
+  /** Whether e needs a continuation: it shifts, or calls what may suspend (not inside a walked lambda or a shift's body, which may not). */
+  needsK(e: Expr): boolean {
+    if (shiftOf(e) !== undefined || this.suspendingCall(e)) return true;
+    if (e.k === 'native') return false;
+    return children(e).some((c) => this.needsK(c));
+  }
+
+  ok(e: Expr): boolean {
     switch (e.k) {
       case 'lit':
         return typeof e.value !== 'object' || e.value === null || e.value instanceof Sym;
@@ -84,32 +119,64 @@ export function fastPlan(fn: Fn): FastPlan | null {
       case 'global':
         return true;
       case 'local':
-        return e.v.param && scopes.has(e.v.scope);
+        if (!e.v.param || !this.scopes.has(e.v.scope)) return false;
+        this.locals.set(e.v, e);
+        return true;
       case 'single':
-        return ok(e.e);
+        return this.ok(e.e);
       case 'prim':
         if (e.head !== undefined || e.op === 'neg' || e.args.length !== (e.op === 'head' || e.op === 'tail' ? 1 : 2)) return false;
-        return e.args.every(ok);
+        return e.args.every((a) => this.ok(a));
       case 'if':
-        return e.else !== null && ok(e.cond) && ok(e.then) && ok(e.else);
+        return e.else !== null && this.ok(e.cond) && this.ok(e.then) && this.ok(e.else);
       case 'call':
+        // A shift's continuation, called with the value to go on with.
+        if (e.fn.k === 'local' && this.conts.has(e.fn.v)) return e.args.length === 1 && this.ok(e.args[0]);
         // Other globals' arity is checked where they are called; the function's own is known.
-        return e.fn.k === 'global' && (e.fn.name !== self || e.args.length === fn.params.length) && e.args.every(ok);
+        return e.fn.k === 'global' && (e.fn.name !== this.self || e.args.length === this.arity) && e.args.every((a) => this.ok(a));
       case 'native': {
         // The prelude's map, filter or foldl: walked here with the fast body of the function
         // given, or with the lambda given as a JS function (it cannot escape from the walk).
-        if (!(e.name.name in WALKERS)) return false;
+        if (!(e.name.name in WALKERS) || e.args.some((a) => this.needsK(a))) return false;
         const lambda = walkedLambda(e.args[0]);
-        if (lambda === undefined) return e.args.every(ok);
+        if (lambda === undefined) return e.args.every((a) => this.ok(a));
         if (lambda.rest !== null || lambda.params.length !== WALKERS[e.name.name].arity || lambda.params.some((p) => p.rebound === true)) return false;
-        scopes.add(lambda.scope);
-        return ok(lambda.body) && e.args.slice(1).every(ok);
+        this.scopes.add(lambda.scope);
+        return this.ok(lambda.body) && e.args.slice(1).every((a) => this.ok(a));
+      }
+      case 'guarded': {
+        // (async-shift {k} {body}) whose body goes on with k only by calling it, and cannot suspend.
+        const shift = shiftOf(e);
+        if (shift === undefined || shift.rest !== null || shift.params.length !== 1 || shift.params[0].rebound === true) return false;
+        this.shifts = true;
+        this.conts.add(shift.params[0]);
+        return this.ok(shift.body) && !this.needsK(shift.body);
       }
       default:
         return false;
     }
-  };
-  if (!ok(fn.body)) return null;
+  }
+}
+
+/** The body of a shift, which holds while every standard name holds its standard value. */
+function shiftOf(e: Expr): Fn | undefined {
+  return e.k === 'guarded' && e.fast.k === 'shift' && e.guard.length === 1 && e.guard[0].name === 'async-shift' ? e.fast.fn : undefined;
+}
+
+/**
+ * The plan for fn's fast bodies, or null when its body does anything but the
+ * standard operators on its parameters, literals and globals' values, `if`
+ * with both branches, calls of globals with a fixed number of arguments, and
+ * shifts whose continuation is only called.
+ */
+export function fastPlan(fn: Fn, suspends: Suspends): FastPlan | null {
+  if (fn.rest !== null || fn.self?.kind !== 'global' || fn.params.some((p) => p.rebound === true)) return null;
+  // A frame around the lambda could bind an operator's name; only the global frame is outside.
+  for (let s = fn.scope.parent; s.kind !== 'top'; s = s.parent) if (s.kind === 'fn') return null;
+  const self = fn.self.name;
+  const check = new FastChecker(self, fn.params.length, suspends);
+  check.scopes.add(fn.scope);
+  if (!check.ok(fn.body)) return null;
   const numeric = (e: Expr): boolean => {
     switch (e.k) {
       case 'lit':
@@ -128,7 +195,31 @@ export function fastPlan(fn: Fn): FastPlan | null {
         return false;
     }
   };
-  return { numeric: numeric(fn.body) };
+  return { numeric: !check.shifts && numeric(fn.body), direct: !check.shifts, cps: check.needsK(fn.body), check };
+}
+
+/** A reset's body that has a continuation-passing fast body: the parameters it uses, and reads of them where the reset is. */
+export interface FastReset {
+  readonly source: FastSource;
+  readonly plan: FastPlan;
+  readonly reads: readonly Expr[];
+}
+
+/**
+ * The fast body of a reset whose body is work fast bodies do, and may suspend;
+ * it may use its scope's own parameters, in a function whose only frame
+ * outside is the global one.
+ */
+export function fastReset(body: Expr, scope: FnScope | null, suspends: Suspends): FastReset | undefined {
+  if (scope !== null) for (let s = scope.parent; s.kind !== 'top'; s = s.parent) if (s.kind === 'fn') return undefined;
+  const check = new FastChecker(null, 0, suspends);
+  if (scope !== null) check.scopes.add(scope);
+  if (!check.ok(body) || !check.needsK(body) || [...check.locals.keys()].some((v) => v.rebound === true)) return undefined;
+  return {
+    source: { params: [...check.locals.keys()], body, self: null },
+    plan: { numeric: false, direct: false, cps: true, check },
+    reads: [...check.locals.values()],
+  };
 }
 
 /**
@@ -153,13 +244,28 @@ export interface FastNames {
   literal(value: unknown): t.Expression;
 }
 
+/** What a fast body is made of: a function's parameters and body, or a reset's body and the parameters it uses. */
+export interface FastSource {
+  readonly params: readonly Var[];
+  readonly body: Expr;
+  /** The global the function's recursion goes through; null for a reset's body. */
+  readonly self: Sym | null;
+}
+
+/** fn as the source of its fast bodies. */
+export const fastSource = (fn: Fn): FastSource => ({ params: fn.params, body: fn.body, self: (fn.self as { name: Sym }).name });
+
 /**
- * The fast body as a JS function `name(...params, depth)`. A self call in tail
+ * The fast body as a JS function `name(...params, depth)`; with `cps`, the
+ * continuation-passing fast body `name(...params, k, depth)` instead, whose
+ * answer is the enclosing reset's (its own self calls give no numbers). A self call in tail
  * position is a new round of a loop, as in the general code; depth counts
  * nested calls of other fast bodies.
  */
-export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNames): t.FunctionDeclaration {
-  const self = (fn.self as { name: Sym }).name;
+export function fastFunction(fn: FastSource, plan: FastPlan, name: string, names: FastNames, cps = false): t.FunctionDeclaration {
+  const check = cps ? plan.check : undefined;
+  if (cps) plan = { ...plan, numeric: false };
+  const self = fn.self;
   // The temporaries of the JS function being made: the fast body's, or a walked lambda's.
   let temps: string[] = [];
   let nextTemp = 0;
@@ -260,6 +366,8 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     return t.sequenceExpression([t.assignmentExpression('=', r, v), truthy(r)]);
   };
   const call = (e: Expr & { k: 'call' }): t.Expression => {
+    // A shift's continuation (see shift): the reset's answer for that value.
+    if (e.fn.k === 'local') return t.callExpression(t.identifier(e.fn.v.id), [value(e.args[0])]);
     const g = (e.fn as { name: Sym }).name;
     if (g === self) return t.callExpression(t.identifier(name), [...e.args.map(value), depth]);
     // Every standard name holds its standard value (checked on entry): g is that builtin.
@@ -275,6 +383,7 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
       return withSetup(setup, checks.length === 0 ? joined : t.conditionalExpression(all(checks), joined, bail()));
     }
     if (g.name === 'join' && e.args.length === 2) return t.callExpression(R('join2'), e.args.map(value));
+    if (g.name === 'aio/await' && e.args.length === 1) return t.callExpression(R('awaited'), [value(e.args[0])]);
     if (EFFECT_FREE.has(g.name)) {
       const r = temp();
       const made = t.callExpression(R('callPlain'), [t.memberExpression(names.cell(g), t.identifier('v')), t.arrayExpression(e.args.map(value))]);
@@ -437,7 +546,94 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
     }
     return [t.returnStatement(value(e))];
   };
-  const body = tail(fn.body);
+  // ---- the continuation-passing fast body ----
+  // The value of an expression goes to the function's continuation (k$, in tail position)
+  // or to more code. Every path ends in a return: a call that may suspend is the last thing
+  // done, and closures over the values computed so far (consts) are made only there, so a
+  // continuation called twice sees the values it was made with, and a loop's next round never
+  // runs after one was made.
+  type Then = { readonly tail: true } | { readonly tail: false; readonly then: (v: t.Identifier) => t.Statement[] };
+  const TAIL: Then = { tail: true };
+  const k = t.identifier('k$');
+  const needsK = (e: Expr) => check!.needsK(e);
+  /** Continuation closures around the code being emitted: a self call in one is a call, not a new round. */
+  let closures = 0;
+  const named = (v: t.Expression, then: (v: t.Identifier) => t.Statement[]): t.Statement[] => {
+    if (t.isIdentifier(v)) return then(v);
+    const x = t.identifier(fresh());
+    return [t.variableDeclaration('const', [t.variableDeclarator(x, v)]), ...then(x)];
+  };
+  const deliver = (c: Then, v: t.Expression): t.Statement[] => (c.tail ? [t.returnStatement(t.callExpression(k, [v]))] : named(v, c.then));
+  /** The continuation as a JS function: k$ itself, or a closure over the rest. */
+  const contFn = (c: Then): t.Expression => {
+    if (c.tail) return k;
+    const v = fresh();
+    closures++;
+    try {
+      return arrow([v], () => c.then(t.identifier(v)));
+    } finally {
+      closures--;
+    }
+  };
+  const js = (x: t.Identifier): Expr => ({ k: 'js', name: x.name });
+  const kvalues = (es: Expr[], then: (vs: t.Identifier[]) => t.Statement[], done: t.Identifier[] = []): t.Statement[] =>
+    done.length === es.length ? then(done) : kexpr(es[done.length], { tail: false, then: (v) => kvalues(es, then, [...done, v]) });
+  const kexpr = (e: Expr, c: Then): t.Statement[] => {
+    if (!needsK(e)) return deliver(c, value(e));
+    const shift = shiftOf(e);
+    if (shift !== undefined) {
+      // The continuation up to the reset, under the shift's name for it; the body's value is the answer.
+      const cont = t.variableDeclaration('const', [t.variableDeclarator(t.identifier(shift.params[0].id), contFn(c))]);
+      return [cont, t.returnStatement(value(shift.body))];
+    }
+    // `{g}` of a global that may suspend: a call of it, when it holds a function (fastKIn checks).
+    if (e.k === 'single' && check!.suspendingCall(e)) return kexpr({ k: 'call', fn: e.e, args: [] }, c);
+    switch (e.k) {
+      case 'call': {
+        const g = (e.fn as { name: Sym }).name;
+        const own = g === self && e.args.length === fn.params.length;
+        if (own && c.tail && closures === 0 && !e.args.some(needsK)) return tail(e);
+        return kvalues(e.args, (vs) => {
+          const callee = own ? t.identifier(name) : t.callExpression(R('fastKIn'), [names.cell(g), t.numericLiteral(e.args.length), depth]);
+          return [t.returnStatement(t.callExpression(callee, [...vs, contFn(c), t.binaryExpression('+', depth, t.numericLiteral(1))]))];
+        });
+      }
+      case 'prim':
+        return kvalues(e.args, (vs) => deliver(c, value({ ...e, args: vs.map(js) })));
+      case 'single':
+        return kexpr(e.e, { tail: false, then: (v) => deliver(c, value({ k: 'single', e: js(v) })) });
+      case 'if': {
+        // Only the condition may suspend: the choice is a value.
+        if (!c.tail && !needsK(e.then) && !needsK(e.else!)) return kexpr(e.cond, { tail: false, then: (v) => deliver(c, value({ ...e, cond: js(v) })) });
+        // Both branches go on with the same code: a closure of it, unless that is k$.
+        let joined = c;
+        const setup: t.Statement[] = [];
+        if (!c.tail) {
+          const j = t.identifier(fresh());
+          setup.push(t.variableDeclaration('const', [t.variableDeclarator(j, contFn(c))]));
+          joined = { tail: false, then: (v) => [t.returnStatement(t.callExpression(j, [v]))] };
+        }
+        const branches = (cond: t.Expression) => [
+          ...setup,
+          t.ifStatement(cond, t.blockStatement(sometimes(() => kexpr(e.then, joined))), t.blockStatement(sometimes(() => kexpr(e.else!, joined)))),
+        ];
+        if (!needsK(e.cond)) return branches(test(e.cond));
+        return kexpr(e.cond, { tail: false, then: (v) => branches(test(js(v))) });
+      }
+      default:
+        throw new Error(`internal: ${e.k} in a continuation-passing fast body`);
+    }
+  };
+  /** In tail position: a branch, a self call with nothing to wait for (a new round), or a value for k$. */
+  const ktail = (e: Expr): t.Statement[] => {
+    if (e.k === 'if' && !needsK(e.cond)) {
+      const cond = test(e.cond);
+      return [t.ifStatement(cond, t.blockStatement(sometimes(() => ktail(e.then))), t.blockStatement(sometimes(() => ktail(e.else!))))];
+    }
+    return kexpr(e, TAIL);
+  };
+
+  const body = check === undefined ? tail(fn.body) : ktail(fn.body);
   const statements = declareTemps(temps);
   // Other fast bodies call this one with whatever they have.
   if (plan.numeric && fn.params.length > 0) {
@@ -456,5 +652,6 @@ export function fastFunction(fn: Fn, plan: FastPlan, name: string, names: FastNa
   ];
   if (notStandard.length > 0) statements.push(t.ifStatement(notStandard.reduce((a, b) => t.logicalExpression('||', a, b)), t.expressionStatement(bail())));
   statements.push(...(looped ? [t.forStatement(null, null, null, t.blockStatement(body))] : body));
-  return t.functionDeclaration(t.identifier(name), [...fn.params.map((p) => t.identifier(p.id)), depth], t.blockStatement(statements));
+  const params = [...fn.params.map((p) => t.identifier(p.id)), ...(check === undefined ? [] : [k]), depth];
+  return t.functionDeclaration(t.identifier(name), params, t.blockStatement(statements));
 }

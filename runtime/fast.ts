@@ -4,6 +4,7 @@
 // the function they are given on each element.
 
 import type { Cell, Frame } from './frame.js';
+import { Handle } from './aio/handle.js';
 import { Builtin, Cons, Lambda, type Code, type List, type Value } from './values.js';
 
 /** Calls into other fast bodies deeper than this give up: the general code keeps long chains of tail calls in constant stack. */
@@ -19,11 +20,37 @@ export function bail(): never {
   throw BAIL;
 }
 
-/** A compiled lambda with a fast body, whose recursion goes through the global `self`. */
-export function withFast(f: Lambda, fast: Code, self: Cell): Lambda {
+/**
+ * A compiled lambda with fast bodies, whose recursion goes through the global
+ * `self`: a direct one, and (when it may suspend) a continuation-passing one.
+ */
+export function withFast(f: Lambda, fast: Code | undefined, self: Cell, kfast?: Code): Lambda {
   f.fast = fast;
+  f.kfast = kfast;
   f.fastSelf = self;
   return f;
+}
+
+/**
+ * The continuation-passing fast body of global g's value, as such a body calls
+ * it with n arguments (and its continuation): one of its own, whose global
+ * still holds it, with calls not nested too deep.
+ */
+export function fastKIn(g: Cell, n: number, depth: number): Code {
+  const f = g.v;
+  return depth < FAST_DEPTH && f instanceof Lambda && f.direct === n && f.fastSelf?.v === f && f.kfast !== undefined ? f.kfast : bail();
+}
+
+/** The continuation a reset's fast body starts with: what the body ends with is the reset's value. */
+export const answer = (v: Value): Value => v;
+
+/**
+ * What a reset's fast body threw: a bail, or the JS stack running out (its
+ * continuations nest as calls), either of which leaves the reset to the
+ * general code; anything else is not the fast body's to handle.
+ */
+export function bailed(e: unknown): void {
+  if (e !== BAIL && !(e instanceof RangeError)) throw e;
 }
 
 type Fast1 = (x: Value, depth: number) => Value;
@@ -46,6 +73,15 @@ export function fastOf(f: Value | undefined, n: number, depth: number): Code {
 /** The fast body of global g's value, as a fast body calls it with n arguments: the one g keeps, or as fastOf finds it. */
 export function fastIn(g: Cell, n: number, depth: number): Code {
   return g.fastArity === n && depth < FAST_DEPTH ? g.fast! : fastOf(g.v, n, depth);
+}
+
+/**
+ * `(aio/await h)` in a fast body: the result of a handle that has completed,
+ * which the standard builtin gives at once (as runtime/cps.ts awaitNow); any
+ * other wait is left to the general code.
+ */
+export function awaited(h: Value): Value {
+  return h instanceof Handle && h.status === 'completed' ? h.value : bail();
 }
 
 /** c as a cell of the list being walked: anything else is left to the general code. */

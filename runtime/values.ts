@@ -181,6 +181,8 @@ export class Lambda {
    * call while the global its recursion goes through (`fastSelf`) holds this lambda.
    */
   fast: Code | undefined = undefined;
+  /** The continuation-passing fast body, for a function that may suspend (runtime/fast.ts, fastKIn). */
+  kfast: Code | undefined = undefined;
   fastSelf: Cell | undefined = undefined;
   /** The last answers of runtime/suspends.ts `cannotSuspend` and `cpsHolds`, and when they were found (functionRebinds.count). */
   leafCheck?: { at: number; ok: boolean };

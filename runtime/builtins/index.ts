@@ -27,7 +27,7 @@ const REFLECTIVE = new Set(['def', '=', '\\', 'do', 'select', 'eval', 'load', 'p
  * nothing back, so code that calls them can be abandoned and run again
  * (compiler/fast.ts). An Error they give is a value like any other.
  */
-export const EFFECT_FREE: ReadonlySet<string> = new Set(['error', 'str', 'len', 'list', 'join', 'init', 'list?', 'error?', 'ord', 'str->num', 'str/split', 'str/replace', 'str/slice', 'make-string', 'range']);
+export const EFFECT_FREE: ReadonlySet<string> = new Set(['error', 'str', 'len', 'list', 'join', 'init', 'list?', 'error?', 'ord', 'str->num', 'str/split', 'str/replace', 'str/slice', 'make-string', 'range', 'aio/pure']);
 /** Builtins that drive the evaluator (evaluate data, call functions) or read its state. */
 const DRIVING = new Set(['do', 'select', 'eval', 'load', 'repeat', 'stack-depth', 'ctx/get', 'ctx/locals', 'ctx/deadline', 'ctx/deadline-exceeded?', 'async-reset', 'async-shift', 'async', 'aio/let', 'aio/do']);
 
