@@ -635,6 +635,10 @@ export function fastFunction(fn: FastSource, plan: FastPlan, name: string, names
 
   const body = check === undefined ? tail(fn.body) : ktail(fn.body);
   const statements = declareTemps(temps);
+  // Its continuations nest as JS calls, so a run of steps that never returns (a loop that
+  // shifts at every round) gives up at the depth other fast bodies give up at, not at the
+  // end of the JS stack.
+  if (check !== undefined) statements.push(t.ifStatement(t.binaryExpression('>=', depth, R('FAST_DEPTH')), t.expressionStatement(bail())));
   // Other fast bodies call this one with whatever they have.
   if (plan.numeric && fn.params.length > 0) {
     const notNumbers = fn.params.map((p) => t.unaryExpression('!', isNumber(t.identifier(p.id))) as t.Expression).reduce((a, b) => t.logicalExpression('||', a, b));

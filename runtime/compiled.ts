@@ -23,7 +23,7 @@ export { isFunc } from './values.js';
 export const isSafeInteger = Number.isSafeInteger;
 export { map as native_map, filter as native_filter, foldl as native_foldl } from './natives.js';
 
-export { BAIL, bail, withFast, fastOf, fastIn, fastKIn, answer, bailed, awaited, ListBuilder, join2, fastMap, fastFilter, fastFoldl } from './fast.js';
+export { BAIL, FAST_DEPTH, bail, withFast, fastOf, fastIn, fastKIn, answer, bailed, awaited, ListBuilder, join2, fastMap, fastFilter, fastFoldl } from './fast.js';
 export { equal as valuesEqual };
 
 /** Returned by a call helper when the callee needs the caller's frame; the call is pending. */

@@ -263,7 +263,7 @@ export class Session implements Host {
   load(path: string, env: Frame, m: Control): BuiltinResult {
     const resolved = this.resolveLoad(path);
     // Once the bundled prelude has run, its functions are the standard ones.
-    if (resolved === PRELUDE_PATH && env === this.global && this.fastPaths) {
+    if (env === this.global && this.isPrelude(resolved)) {
       defineStandard(PRELUDE_STANDARD);
       m.push(new StandardK());
     }
@@ -289,6 +289,15 @@ export class Session implements Host {
    */
   runFile(path: string, then: () => void = () => {}): void {
     const resolved = this.resolve(path);
+    // The bundled prelude given as a file (`valk run --prelude`) defines the standard functions, as its `load` does.
+    if (this.isPrelude(resolved)) {
+      defineStandard(PRELUDE_STANDARD);
+      const after = then;
+      then = () => {
+        defineStandard(undefined);
+        after();
+      };
+    }
     const src = this.readSource(path, resolved);
     if (src instanceof VError) {
       this.out.write(debug(src) + '\n');
@@ -298,6 +307,11 @@ export class Session implements Host {
     const compiled = this.loader !== undefined ? this.compileFile(file, resolved) : undefined;
     if (compiled !== undefined) spawn(() => this.runMainForms(compiled, file), then);
     else this.runProgramK(new ProgramK(this, file, 0, this.global, false, undefined), then);
+  }
+
+  /** Whether the file at resolved is the bundled prelude, whose functions are then the standard ones. */
+  private isPrelude(resolved: string): boolean {
+    return resolved === PRELUDE_PATH && this.fastPaths;
   }
 
   /** Script mode over several files in order; resolves once the last has ended. */

@@ -7,12 +7,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compilingLoader } from '../cli/loader.js';
 import { compile } from '../compiler/index.js';
 import { builtinKinds, EFFECT_FREE } from '../runtime/builtins/index.js';
 import { Session } from '../runtime/session.js';
 import { Builtin, sym } from '../runtime/values.js';
 import { VALK_BIN } from './fixture-files.js';
-import { installedProject } from './scratch.js';
+import { installedProject, scratch } from './scratch.js';
 
 function node(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
@@ -101,4 +102,15 @@ test('the builtins fast bodies call as without effects are plain builtins', (t) 
   // A name misspelt there would silently never be called from a fast body.
   const kinds = builtinKinds();
   for (const name of EFFECT_FREE) t.is(kinds.get(name), 'plain', name);
+});
+
+test('the bundled prelude run as a file (valk run --prelude) defines the standard functions, as its load does', async (t) => {
+  // Fast bodies run only while every standard name holds its standard value.
+  const dir = scratch({ 'loads.valk': '(load "src/prelude.valk")\n' }, 'valk-compile-');
+  for (const file of ['src/prelude.valk', 'loads.valk']) {
+    const session = new Session({ cwd: dir, sink: () => {}, loader: compilingLoader() });
+    await session.runFiles([session.resolveLoad(file)]);
+    const fun = session.global.cell(sym('fun'));
+    t.true(fun.v !== undefined && fun.std === fun.v, file);
+  }
 });
