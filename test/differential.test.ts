@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { parseProgram, Source } from '../runtime/reader.js';
 import { Cons, sym, type Sym } from '../runtime/values.js';
 import { continuationProgramArb } from './continuation-arbitraries.js';
-import { listProgramArb, numericProgramArb } from './fast-body-arbitraries.js';
+import { listProgramArb, numericProgramArb, shiftingProgramArb } from './fast-body-arbitraries.js';
 import { differentialProgramArb, hostileProgramArb, minimiseProgram, preludeProgramArb } from './program-arbitraries.js';
 
 const SEED = Number(process.env.VALK_FC_SEED ?? 20260214);
@@ -287,4 +287,9 @@ test.serial('the same for self-recursive integer functions, which compiled code 
 
 test.serial('the same for functions over lists that call themselves and each other, which compiled code runs in their fast bodies until something needs the general code', async (t) => {
   await differential(t, listProgramArb, 150, 6);
+});
+
+test.serial('the same for integer functions that shift, whose resets compiled code runs as continuation-passing fast bodies until something needs the general code', async (t) => {
+  // Not under added resets: some calls shift with no reset on purpose.
+  await differential(t, shiftingProgramArb, 150, 7, MODES.filter((m) => m !== 'compiled, under resets'));
 });

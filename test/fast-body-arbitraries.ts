@@ -94,3 +94,41 @@ export const listProgramArb: fc.Arbitrary<string> = fc
     fc.option(fc.tuple(aliasArb, fc.array(fc.oneof(listCallArb('p0'), listCallArb('q')), { minLength: 2, maxLength: 4 })), { freq: 2 }),
   )
   .map(([p, q, calls, alias]) => ['(load "src/prelude.valk")', p, q, ...calls, ...(alias === null ? [] : [alias[0], ...alias[1]])].join('\n') + '\n');
+
+/**
+ * A shift inside such a function: its continuation called once, twice or
+ * not at all on the parameters, which a reset's continuation-passing fast
+ * body runs as JS closures; sometimes with an effect or with the
+ * continuation kept, which leave the whole reset to the general code.
+ */
+const shiftArb = fc.oneof(
+  { weight: 3, arbitrary: exprArb(1).map((e) => `(async-shift {k} {k ${e}})`) },
+  { weight: 3, arbitrary: fc.tuple(exprArb(1), exprArb(1)).map(([x, y]) => `(async-shift {k} {+ (k ${x}) (k ${y})})`) },
+  { weight: 1, arbitrary: exprArb(1).map((e) => `(async-shift {k} {* 2 (k (k ${e}))})`) },
+  { weight: 1, arbitrary: exprArb(1).map((e) => `(async-shift {k} ${body(e)})`) },
+  { weight: 1, arbitrary: fc.constantFrom('(async-shift {k} {do (print "shifted") (k a)})', '(async-shift {k} {do (def {kept} k) (k b)})', '(async-shift {k} {list (k n) a})') },
+);
+
+/**
+ * One function `name n a b` recursing on n (at most 8, as a shift may double
+ * the work of each step) with a shift in its step: in an argument of its self
+ * call, or in an operation around it; the self call's argument may call g,
+ * a function that does not shift.
+ */
+const shiftingFunctionArb = (name: string) =>
+  fc.record({ base: exprArb(2), shift: shiftArb, a: fc.oneof(exprArb(1), fc.constant('(g n a b)')), tail: fc.boolean(), op: fc.constantFrom(...OPERATORS) }).map(({ base, shift, a, tail, op }) => {
+    const step = tail ? `{${name} (- n 1) ${a} (${op} b ${shift})}` : `{${op} (${name} (- n 1) ${a} b) ${shift}}`;
+    return `(fun {${name} n a b} {if (<= n 0) ${body(base)} ${step}})`;
+  });
+
+/** A call in a reset of its own, in one with more around it, or (an Error: no reset) in none. */
+const shiftingCallArb = (name: string) =>
+  fc.tuple(fc.integer({ min: 0, max: 8 }), literalArb, literalArb, fc.constantFrom('reset', 'reset', 'around', 'none')).map(([n, a, b, where]) => {
+    const call = `(${name} ${n} ${a} ${b})`;
+    if (where === 'none') return `(print ${call})`;
+    return `(print (async-reset {${where === 'around' ? `- 100 ${call}` : call.slice(1, -1)}}))`;
+  });
+
+export const shiftingProgramArb: fc.Arbitrary<string> = fc
+  .tuple(shiftingFunctionArb('s'), functionArb('g'), fc.array(shiftingCallArb('s'), { minLength: 1, maxLength: 4 }), fc.option(rebindArb), fc.array(shiftingCallArb('s'), { maxLength: 2 }))
+  .map(([s, g, calls, rebind, after]) => ['(load "src/prelude.valk")', '(def {kept} nil)', g, s, ...calls, ...(rebind === null ? [] : [rebind, ...after])].join('\n') + '\n');
