@@ -1,6 +1,7 @@
 // Random programs for the fast bodies of compiled functions
-// (compiler/fast.ts): self-recursive functions of integers, and functions
-// over lists that call themselves and each other, called with arguments near
+// (compiler/fast.ts): self-recursive functions of integers, functions over
+// lists that call themselves and each other, and functions of integers that
+// shift (for resets' continuation-passing fast bodies), called with arguments near
 // the edges where a fast body gives up (the safe integers, 64-bit wrapping,
 // division by zero and by negative numbers, `head` of Nil, operands of the
 // wrong type), sometimes after an operator has been rebound. Every function
@@ -33,6 +34,9 @@ function treeArb(leaf: fc.Arbitrary<string>, depth: number): fc.Arbitrary<string
 /** An expression over the parameters a and b (and the counter n). */
 const exprArb = (depth: number) => treeArb(fc.oneof(fc.constantFrom('a', 'b', 'n'), literalArb), depth);
 
+/** A function `name` of the counter n and two more parameters: base at n <= 0, else step. */
+const countdown = (name: string, params: string, base: string, step: string) => `(fun {${name} n ${params}} {if (<= n 0) ${body(base)} ${step}})`;
+
 /**
  * One function `name n a b`: at n <= 0 a base expression, else a call of
  * itself with n - 1, in tail position or inside an operation.
@@ -49,8 +53,7 @@ const functionArb = (name: string) =>
     })
     .map(({ base, a, b, tail, op, other }) => {
       const call = `${name} (- n 1) ${a} ${b}`;
-      const step = tail ? `{${call}}` : `{${op} (${call}) ${other}}`;
-      return `(fun {${name} n a b} {if (<= n 0) ${body(base)} ${step}})`;
+      return countdown(name, 'a b', base, tail ? `{${call}}` : `{${op} (${call}) ${other}}`);
     });
 
 const callArb = (name: string) => fc.tuple(fc.integer({ min: 0, max: 40 }), literalArb, literalArb).map(([n, a, b]) => `(print (${name} ${n} ${a} ${b}))`);
@@ -58,9 +61,13 @@ const callArb = (name: string) => fc.tuple(fc.integer({ min: 0, max: 40 }), lite
 /** Rebinding an operator the counter does not use, between calls. */
 const rebindArb = fc.constantFrom('(def {*} +)', '(def {+} -)', '(def {/} *)', '(def {<} >)');
 
-export const numericProgramArb: fc.Arbitrary<string> = fc
-  .tuple(functionArb('f'), functionArb('g'), fc.array(fc.oneof(callArb('f'), callArb('g')), { minLength: 1, maxLength: 4 }), fc.option(rebindArb), fc.array(fc.oneof(callArb('f'), callArb('g')), { maxLength: 2 }))
-  .map(([f, g, calls, rebind, after]) => ['(load "src/prelude.valk")', f, g, ...calls, ...(rebind === null ? [] : [rebind, ...after])].join('\n') + '\n');
+/** After the prelude, the definitions and calls, sometimes an operator rebound and more calls. */
+const rebindingProgramArb = (definitions: fc.Arbitrary<string[]>, call: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc
+    .tuple(definitions, fc.array(call, { minLength: 1, maxLength: 4 }), fc.option(rebindArb), fc.array(call, { maxLength: 2 }))
+    .map(([defs, calls, rebind, after]) => ['(load "src/prelude.valk")', ...defs, ...calls, ...(rebind === null ? [] : [rebind, ...after])].join('\n') + '\n');
+
+export const numericProgramArb: fc.Arbitrary<string> = rebindingProgramArb(fc.tuple(functionArb('f'), functionArb('g')), fc.oneof(callArb('f'), callArb('g')));
 
 /** A list expression over the parameter l (and a number expression x). */
 function listArb(x: fc.Arbitrary<string>): fc.Arbitrary<string> {
@@ -77,7 +84,7 @@ const listFunctionArb = (name: string, other: string) =>
     .record({ base: fc.oneof(listNumberArb(2), listArb(listNumberArb(1))), l: listArb(listNumberArb(1)), x: listNumberArb(2), callee: fc.constantFrom(name, other, 'p0'), tail: fc.boolean(), op: fc.constantFrom(...OPERATORS) })
     .map(({ base, l, x, callee, tail, op }) => {
       const call = `${callee} (- n 1) ${l} ${x}`;
-      return `(fun {${name} n l x} {if (<= n 0) ${body(base)} ${tail ? `{${call}}` : `{${op} (${call}) x}`}})`;
+      return countdown(name, 'l x', base, tail ? `{${call}}` : `{${op} (${call}) x}`);
     });
 
 const listCallArb = (name: string) =>
@@ -116,19 +123,18 @@ const shiftArb = fc.oneof(
  * a function that does not shift.
  */
 const shiftingFunctionArb = (name: string) =>
-  fc.record({ base: exprArb(2), shift: shiftArb, a: fc.oneof(exprArb(1), fc.constant('(g n a b)')), tail: fc.boolean(), op: fc.constantFrom(...OPERATORS) }).map(({ base, shift, a, tail, op }) => {
-    const step = tail ? `{${name} (- n 1) ${a} (${op} b ${shift})}` : `{${op} (${name} (- n 1) ${a} b) ${shift}}`;
-    return `(fun {${name} n a b} {if (<= n 0) ${body(base)} ${step}})`;
-  });
+  fc.record({ base: exprArb(2), shift: shiftArb, a: fc.oneof(exprArb(1), fc.constant('(g n a b)')), tail: fc.boolean(), op: fc.constantFrom(...OPERATORS) })
+    .map(({ base, shift, a, tail, op }) => countdown(name, 'a b', base, tail ? `{${name} (- n 1) ${a} (${op} b ${shift})}` : `{${op} (${name} (- n 1) ${a} b) ${shift}}`));
 
 /** A call in a reset of its own, in one with more around it, or (an Error: no reset) in none. */
 const shiftingCallArb = (name: string) =>
   fc.tuple(fc.integer({ min: 0, max: 8 }), literalArb, literalArb, fc.constantFrom('reset', 'reset', 'around', 'none')).map(([n, a, b, where]) => {
     const call = `(${name} ${n} ${a} ${b})`;
     if (where === 'none') return `(print ${call})`;
-    return `(print (async-reset {${where === 'around' ? `- 100 ${call}` : call.slice(1, -1)}}))`;
+    return `(print (async-reset ${body(where === 'around' ? `(- 100 ${call})` : call)}))`;
   });
 
-export const shiftingProgramArb: fc.Arbitrary<string> = fc
-  .tuple(shiftingFunctionArb('s'), functionArb('g'), fc.array(shiftingCallArb('s'), { minLength: 1, maxLength: 4 }), fc.option(rebindArb), fc.array(shiftingCallArb('s'), { maxLength: 2 }))
-  .map(([s, g, calls, rebind, after]) => ['(load "src/prelude.valk")', '(def {kept} nil)', g, s, ...calls, ...(rebind === null ? [] : [rebind, ...after])].join('\n') + '\n');
+export const shiftingProgramArb: fc.Arbitrary<string> = rebindingProgramArb(
+  fc.tuple(shiftingFunctionArb('s'), functionArb('g')).map(([s, g]) => ['(def {kept} nil)', g, s]),
+  shiftingCallArb('s'),
+);
